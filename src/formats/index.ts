@@ -1,0 +1,55 @@
+/** The table of readers, and `openModel`: a path in, the one graph out (or one clear error). */
+import { readFileSync, statSync } from 'node:fs';
+import type { BuildOptions } from '../graph/build.js';
+import type { ModelGraph } from '../graph/types.js';
+import { FormatError } from '../util/errors.js';
+import { kerasArchiveReader } from './keras/kerasArchive.js';
+import { kerasH5Reader } from './keras/kerasH5.js';
+import { kerasJsonReader } from './keras/kerasJson.js';
+import type { ModelFile, ModelReader } from './reader.js';
+import { tfjsGraphReader } from './tfjs/tfjsGraph.js';
+import { tfjsLayersReader } from './tfjs/tfjsLayers.js';
+
+/** Order matters only among JSON readers: tfjs files are recognised before plain Keras configs. */
+export const READERS: readonly ModelReader[] = [kerasArchiveReader, kerasH5Reader, tfjsGraphReader, tfjsLayersReader, kerasJsonReader];
+
+/** JSON model files beyond this are refused before parsing (a 100 MB model.json is already odd). */
+export const MAX_JSON_BYTES = 512 * 1024 * 1024;
+
+export const MODEL_FILE_PATTERNS = ['**/*.keras', '**/*.h5', '**/*.hdf5', '**/model.json', '**/*.json'];
+
+function readModelFile(path: string): ModelFile {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw new FormatError('is a folder, not a model file (for a tfjs model, open its model.json)', path);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof FormatError) throw e;
+    throw new FormatError('does not exist or cannot be read', path);
+  }
+  if (size === 0) throw new FormatError('is empty (0 bytes)', path);
+  const bytes = new Uint8Array(readFileSync(path));
+  const first = bytes.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf);
+  if (first === 0x7b /* { */) {
+    if (size > MAX_JSON_BYTES) throw new FormatError(`refused: a ${(size / 1e6).toFixed(0)} MB JSON file is beyond the ${MAX_JSON_BYTES / 1024 ** 2} MB limit`, path);
+    try {
+      return { path, bytes, json: JSON.parse(Buffer.from(bytes).toString('utf8').replace(/^\uFEFF/, '')) };
+    } catch (e) {
+      throw new FormatError(`is not valid JSON (${(e as Error).message})`, path);
+    }
+  }
+  return { path, bytes };
+}
+
+export function detectReader(file: ModelFile): ModelReader {
+  const reader = READERS.find((r) => r.match(file));
+  if (reader) return reader;
+  if (file.json !== undefined) throw new FormatError('is JSON but not a model (expected a Keras model config or a tfjs model.json)', file.path);
+  throw new FormatError('is not a model file of a known format (.keras, .h5, Keras JSON, tfjs model.json)', file.path);
+}
+
+export async function openModel(path: string, options: BuildOptions = {}): Promise<ModelGraph> {
+  const file = readModelFile(path);
+  return detectReader(file).read(file, options);
+}

@@ -1,0 +1,141 @@
+import { FormatError } from '../util/errors.js';
+import { ruleFor } from './rules/index.js';
+import type { GraphNode, ModelFormat, ModelGraph, NodeAttrs, NodeDomain, Shape, TensorRef, WeightSpec, WeightStore } from './types.js';
+
+/** What a reader hands over: nodes in any order, without shapes. */
+export interface RawNode {
+  name: string;
+  op: string;
+  domain: NodeDomain;
+  inputs: TensorRef[];
+  attrs: NodeAttrs;
+  /** Weights the file lists for this node (tfjs manifests, TF constants, HDF5 groups); else implied by the config. */
+  weights?: WeightSpec[];
+}
+
+export interface GraphSpec {
+  name: string;
+  format: ModelFormat;
+  path: string;
+  nodes: RawNode[];
+  /** Input nodes (InputLayer / Placeholder) with their declared shapes. */
+  inputs: { name: string; shape: Shape }[];
+  outputs: TensorRef[];
+  producer?: string;
+  notes?: string[];
+  loadWeights?: () => Promise<WeightStore>;
+}
+
+export interface BuildOptions {
+  /** Spatial size assumed where the input leaves height/width open (Keras applications default: 224). */
+  assumedImageSize?: number;
+}
+
+const INPUT_OPS = new Set(['InputLayer', 'tf.Placeholder']);
+
+/** Checks names and edges, orders the nodes, infers every shape and the Keras weight specs. */
+export function buildGraph(spec: GraphSpec, options: BuildOptions = {}): ModelGraph {
+  const byName = new Map<string, RawNode>();
+  for (const n of spec.nodes) {
+    if (byName.has(n.name)) throw new FormatError(`two layers are named '${n.name}'`, spec.path);
+    byName.set(n.name, n);
+  }
+  for (const n of spec.nodes)
+    for (const i of n.inputs)
+      if (!byName.has(i.node)) throw new FormatError(`layer '${n.name}' takes its input from '${i.node}', which does not exist`, spec.path);
+  for (const o of spec.outputs)
+    if (!byName.has(o.node)) throw new FormatError(`the model's output '${o.node}' does not exist`, spec.path);
+  if (spec.inputs.length === 0) throw new FormatError('the model declares no input', spec.path);
+
+  const ordered = topologicalOrder(spec);
+  const notes = [...(spec.notes ?? [])];
+  const warnings: string[] = [];
+  const declared = spec.inputs[0].shape;
+  const inputShapes = new Map(spec.inputs.map((i) => [i.name, fillOpenImageSize(i.shape, options.assumedImageSize ?? 224, notes, i.name)]));
+
+  const shapes = new Map<string, Shape | null>();
+  const nodes: GraphNode[] = [];
+  const unknown = new Map<string, string[]>();
+  for (const raw of ordered) {
+    const node: GraphNode = { name: raw.name, op: raw.op, domain: raw.domain, inputs: raw.inputs, attrs: raw.attrs, weights: raw.weights ?? [], outputShape: null };
+    const stored = raw.weights;
+    if (INPUT_OPS.has(raw.op)) {
+      node.outputShape = inputShapes.get(raw.name) ?? null;
+      if (!node.outputShape) throw new FormatError(`input layer '${raw.name}' has no declared shape`, spec.path);
+    } else {
+      const rule = ruleFor(raw.op);
+      const ins = raw.inputs.map((i) => shapes.get(i.node) ?? null);
+      if (!rule) {
+        unknown.set(raw.op, [...(unknown.get(raw.op) ?? []), raw.name]);
+      } else if (ins.every((s): s is Shape => s !== null)) {
+        node.outputShape = rule.outputShape(node, ins);
+        if (rule.weights && raw.domain === 'keras') node.weights = reconcileWeights(spec.path, node, stored, rule.weights(node, ins));
+      }
+    }
+    shapes.set(node.name, node.outputShape);
+    nodes.push(node);
+  }
+  for (const [op, names] of unknown) {
+    const which = names.length > 3 ? `${names.slice(0, 3).join("', '")}' and ${names.length - 3} more` : `${names.join("', '")}'`;
+    const what = op === 'Lambda' ? 'Lambda layer (its Python code is never executed)' : `unknown ${op.startsWith('tf.') ? 'op' : 'layer class'} '${op.replace(/^tf\./, '')}'`;
+    warnings.push(`${what} in '${which}: output shape and MACs not known from here on`);
+  }
+  return {
+    name: spec.name,
+    format: spec.format,
+    path: spec.path,
+    nodes,
+    inputs: spec.inputs.map((i) => i.name),
+    outputs: spec.outputs,
+    inputShape: inputShapes.get(spec.inputs[0].name)!,
+    declaredInputShape: declared,
+    notes,
+    warnings,
+    producer: spec.producer,
+    loadWeights: spec.loadWeights,
+  };
+}
+
+function fillOpenImageSize(shape: Shape, size: number, notes: string[], name: string): Shape {
+  if (shape.length === 4 && (shape[1] === null || shape[2] === null)) {
+    notes.push(`input '${name}' leaves its image size open; shapes and MACs assume ${size}x${size}`);
+    return [shape[0], shape[1] ?? size, shape[2] ?? size, shape[3]];
+  }
+  return shape;
+}
+
+/** The file's weights must be the ones the config implies: same count, same shapes. */
+function reconcileWeights(path: string, node: GraphNode, stored: WeightSpec[] | undefined, implied: Omit<WeightSpec, 'id'>[]): WeightSpec[] {
+  if (stored === undefined) return implied.map((w) => ({ ...w, id: `${node.name}/${w.name}` }));
+  const fmt = (ws: { shape: number[] }[]) => ws.map((w) => `[${w.shape.join(',')}]`).join(' ');
+  if (stored.length !== implied.length || stored.some((w, i) => w.shape.join(',') !== implied[i].shape.join(',')))
+    throw new FormatError(`weights of layer '${node.name}' (${node.op}) are ${fmt(stored) || 'missing'} in the file, but its config implies ${fmt(implied)}`, path);
+  return stored.map((w, i) => ({ ...w, name: implied[i].name, trainable: implied[i].trainable, role: 'param' }));
+}
+
+/** Kahn's algorithm in file order; a cycle is an error naming its members. */
+function topologicalOrder(spec: GraphSpec): RawNode[] {
+  const indegree = new Map<string, number>();
+  const consumers = new Map<string, RawNode[]>();
+  for (const n of spec.nodes) {
+    indegree.set(n.name, n.inputs.length);
+    for (const i of n.inputs) consumers.set(i.node, [...(consumers.get(i.node) ?? []), n]);
+  }
+  const queue = spec.nodes.filter((n) => n.inputs.length === 0);
+  const out: RawNode[] = [];
+  for (let k = 0; k < queue.length; k++) {
+    const n = queue[k];
+    out.push(n);
+    for (const c of consumers.get(n.name) ?? []) {
+      const d = indegree.get(c.name)! - 1;
+      indegree.set(c.name, d);
+      if (d === 0) queue.push(c);
+    }
+  }
+  if (out.length !== spec.nodes.length) {
+    const stuck = spec.nodes.filter((n) => indegree.get(n.name)! > 0).map((n) => n.name);
+    throw new FormatError(`the graph has a cycle through '${stuck.slice(0, 4).join("', '")}'`, spec.path);
+  }
+  return out;
+}
+

@@ -1,0 +1,16 @@
+import { one, type OpRule } from './rule.js';
+
+/** Activations: shape-preserving, no weights, not counted as MACs (as fvcore and thop do). */
+const activations: OpRule = {
+  ops: [
+    'Activation', 'ReLU', 'Softmax', 'LeakyReLU', 'ELU', 'ThresholdedReLU',
+    'tf.Relu', 'tf.Relu6', 'tf.Sigmoid', 'tf.Tanh', 'tf.Elu', 'tf.Selu', 'tf.Softmax', 'tf.LeakyRelu',
+    'tf.Swish', 'tf.HardSigmoid', 'tf.Softplus', 'tf.Neg', 'tf.Square', 'tf.Sqrt', 'tf.Rsqrt', 'tf.Exp',
+  ],
+  outputShape: (node, inputs) => one(node, inputs),
+};
+
+export const activationRules: OpRule[] = [activations];
+
+/** Activations the runtime and the SE detector know, by their Keras names. */
+export const GATE_ACTIVATIONS = new Set(['sigmoid', 'hard_sigmoid']);

@@ -1,0 +1,128 @@
+import type { GraphNode, Shape } from '../types.js';
+import { channels, fail, one, pair, param, windowOutput, type OpRule } from './rule.js';
+
+/** Spatial output of a 2D window over NHWC input. */
+function spatial(node: GraphNode, input: Shape, kernel: [number, number]): [number | null, number | null] {
+  if (input.length !== 4) fail(node, `expects a 4D NHWC input, got ${JSON.stringify(input)}`);
+  const [sh, sw] = pair(node.attrs.strides, 1);
+  const [dh, dw] = pair(node.attrs.dilations, 1);
+  const padding = node.attrs.padding ?? 'valid';
+  const pads = node.attrs.pads ?? [[0, 0], [0, 0]];
+  return [
+    windowOutput(input[1], kernel[0], sh, padding, dh, pads[0][0] + pads[0][1]),
+    windowOutput(input[2], kernel[1], sw, padding, dw, pads[1][0] + pads[1][1]),
+  ];
+}
+
+/** TF ops carry their kernel as weight 0: [kh, kw, in, out|multiplier]. */
+function tfKernel(node: GraphNode): number[] {
+  const k = node.weights[0]?.shape;
+  if (!k || k.length !== 4) fail(node, 'has no 4D filter among its constant inputs');
+  return k;
+}
+
+function area(out: Shape): number | null {
+  return out[1] === null || out[2] === null ? null : out[1] * out[2];
+}
+
+const conv2d: OpRule = {
+  ops: ['Conv2D'],
+  outputShape(node, inputs) {
+    const x = one(node, inputs);
+    const [h, w] = spatial(node, x, pair(node.attrs.kernelSize, 1));
+    return [x[0], h, w, node.attrs.filters ?? fail(node, 'has no filters')];
+  },
+  weights(node, inputs) {
+    const cin = channels(node, one(node, inputs));
+    const groups = node.attrs.groups ?? 1;
+    const [kh, kw] = pair(node.attrs.kernelSize, 1);
+    const filters = node.attrs.filters!;
+    const ws = [param('kernel', [kh, kw, cin / groups, filters])];
+    if (node.attrs.useBias !== false) ws.push(param('bias', [filters]));
+    return ws;
+  },
+  macs(node, inputs, out) {
+    const a = area(out);
+    const [kh, kw] = pair(node.attrs.kernelSize, 1);
+    const cin = channels(node, inputs[0]);
+    return a === null ? null : a * kh * kw * (cin / (node.attrs.groups ?? 1)) * node.attrs.filters!;
+  },
+};
+
+const depthwise: OpRule = {
+  ops: ['DepthwiseConv2D'],
+  outputShape(node, inputs) {
+    const x = one(node, inputs);
+    const [h, w] = spatial(node, x, pair(node.attrs.kernelSize, 1));
+    return [x[0], h, w, channels(node, x) * (node.attrs.depthMultiplier ?? 1)];
+  },
+  weights(node, inputs) {
+    const cin = channels(node, one(node, inputs));
+    const [kh, kw] = pair(node.attrs.kernelSize, 1);
+    const m = node.attrs.depthMultiplier ?? 1;
+    const ws = [param('depthwise_kernel', [kh, kw, cin, m])];
+    if (node.attrs.useBias !== false) ws.push(param('bias', [cin * m]));
+    return ws;
+  },
+  macs(node, _inputs, out) {
+    const a = area(out);
+    const [kh, kw] = pair(node.attrs.kernelSize, 1);
+    return a === null ? null : a * kh * kw * (out[3] as number);
+  },
+};
+
+const separable: OpRule = {
+  ops: ['SeparableConv2D'],
+  outputShape(node, inputs) {
+    const x = one(node, inputs);
+    const [h, w] = spatial(node, x, pair(node.attrs.kernelSize, 1));
+    return [x[0], h, w, node.attrs.filters ?? fail(node, 'has no filters')];
+  },
+  weights(node, inputs) {
+    const cin = channels(node, one(node, inputs));
+    const [kh, kw] = pair(node.attrs.kernelSize, 1);
+    const m = node.attrs.depthMultiplier ?? 1;
+    const filters = node.attrs.filters!;
+    const ws = [param('depthwise_kernel', [kh, kw, cin, m]), param('pointwise_kernel', [1, 1, cin * m, filters])];
+    if (node.attrs.useBias !== false) ws.push(param('bias', [filters]));
+    return ws;
+  },
+  macs(node, inputs, out) {
+    const a = area(out);
+    const [kh, kw] = pair(node.attrs.kernelSize, 1);
+    const mid = channels(node, inputs[0]) * (node.attrs.depthMultiplier ?? 1);
+    return a === null ? null : a * (kh * kw * mid + mid * node.attrs.filters!);
+  },
+};
+
+const tfConv: OpRule = {
+  ops: ['Conv2D', '_FusedConv2D'].map((o) => `tf.${o}`),
+  outputShape(node, inputs) {
+    const x = one(node, inputs);
+    const k = tfKernel(node);
+    const [h, w] = spatial(node, x, [k[0], k[1]]);
+    return [x[0], h, w, k[3]];
+  },
+  macs(node, _inputs, out) {
+    const a = area(out);
+    const [kh, kw, cin, cout] = tfKernel(node);
+    return a === null ? null : a * kh * kw * cin * cout;
+  },
+};
+
+const tfDepthwise: OpRule = {
+  ops: ['DepthwiseConv2dNative', 'FusedDepthwiseConv2dNative'].map((o) => `tf.${o}`),
+  outputShape(node, inputs) {
+    const x = one(node, inputs);
+    const k = tfKernel(node);
+    const [h, w] = spatial(node, x, [k[0], k[1]]);
+    return [x[0], h, w, k[2] * k[3]];
+  },
+  macs(node, _inputs, out) {
+    const a = area(out);
+    const [kh, kw, cin, m] = tfKernel(node);
+    return a === null ? null : a * kh * kw * cin * m;
+  },
+};
+
+export const convRules: OpRule[] = [conv2d, depthwise, separable, tfConv, tfDepthwise];

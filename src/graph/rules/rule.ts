@@ -1,0 +1,65 @@
+import type { GraphNode, Shape, WeightSpec } from '../types.js';
+import { ModelError } from '../../util/errors.js';
+
+/**
+ * What we know about one layer class or TF op: its output shape, the weights a Keras config
+ * implies, and its multiply-accumulates. Pure functions; one file per family.
+ */
+export interface OpRule {
+  ops: readonly string[];
+  outputShape(node: GraphNode, inputs: Shape[]): Shape;
+  /** Keras layers only: the weights implied by the config and the input shape, in Keras' order. */
+  weights?(node: GraphNode, inputs: Shape[]): Omit<WeightSpec, 'id'>[];
+  /** Multiply-accumulates for one sample; null when a needed dimension is open. Absent = 0. */
+  macs?(node: GraphNode, inputs: Shape[], output: Shape): number | null;
+}
+
+export function fail(node: GraphNode, what: string): never {
+  throw new ModelError(`layer '${node.name}' (${node.op}): ${what}`);
+}
+
+export function one(node: GraphNode, inputs: Shape[]): Shape {
+  if (inputs.length < 1) fail(node, 'has no input');
+  return inputs[0];
+}
+
+/** The channel (last) dimension, which every weight shape depends on. */
+export function channels(node: GraphNode, shape: Shape): number {
+  const c = shape[shape.length - 1];
+  if (c === null || c === undefined) fail(node, `input channels are unknown in shape ${JSON.stringify(shape)}`);
+  return c;
+}
+
+/** Product of the non-batch dims, or null if one is open. */
+export function perSample(shape: Shape): number | null {
+  let n = 1;
+  for (const d of shape.slice(1)) {
+    if (d === null) return null;
+    n *= d;
+  }
+  return n;
+}
+
+export function pair(value: number[] | undefined, fallback: number): [number, number] {
+  if (!value || value.length === 0) return [fallback, fallback];
+  if (value.length === 1) return [value[0], value[0]];
+  return [value[0], value[1]];
+}
+
+/** Keras/TF output length of a windowed op (conv_utils.convOutputLength). */
+export function windowOutput(size: number | null, kernel: number, stride: number, padding: string, dilation = 1, padTotal = 0): number | null {
+  if (size === null) return null;
+  const k = (kernel - 1) * dilation + 1;
+  if (padding === 'same') return Math.ceil(size / stride);
+  const len = padding === 'explicit' ? size + padTotal - k + 1 : size - k + 1;
+  return Math.max(0, Math.ceil(len / stride));
+}
+
+export function param(name: string, shape: number[], trainable = true): Omit<WeightSpec, 'id'> {
+  return { name, shape, trainable, role: 'param' };
+}
+
+/** Normalizes a possibly negative axis against a rank. */
+export function normAxis(axis: number, rank: number): number {
+  return axis < 0 ? axis + rank : axis;
+}

@@ -1,0 +1,128 @@
+/**
+ * One model of the network. Every reader produces a ModelGraph; detection, counting and
+ * running read only this, never a format's raw JSON.
+ */
+
+/** A dimension; null where the model leaves it open (batch, or a free input size). */
+export type Dim = number | null;
+/** A tensor shape including the batch dimension, NHWC for images. */
+export type Shape = Dim[];
+
+export type ModelFormat = 'keras' | 'keras-h5' | 'keras-json' | 'tfjs-layers' | 'tfjs-graph';
+
+/** Layers read from Keras/tfjs-layers configs; ops read from TF GraphDefs (tfjs graph models). */
+export type NodeDomain = 'keras' | 'tf';
+
+/** Output `output` of node `node`. */
+export interface TensorRef {
+  node: string;
+  output: number;
+}
+
+export interface WeightSpec {
+  /** Unique key in the graph's weight store. */
+  id: string;
+  /** Name within its node: kernel, bias, gamma, moving_mean, ... */
+  name: string;
+  shape: number[];
+  /** Keras' split: BatchNormalization moving statistics are non-trainable. */
+  trainable: boolean;
+  /** Scalar operands of TF graphs (`add/y`) are stored like weights but are not parameters. */
+  role: 'param' | 'constant';
+}
+
+/** Layer/op settings in one camelCase vocabulary, whatever the format called them. */
+export interface NodeAttrs {
+  units?: number;
+  filters?: number;
+  kernelSize?: number[];
+  strides?: number[];
+  padding?: 'same' | 'valid' | 'explicit';
+  /** [[top, bottom], [left, right]] for ZeroPadding2D / explicit TF padding. */
+  pads?: number[][];
+  dilations?: number[];
+  useBias?: boolean;
+  /** Activation applied inside the layer or fused into the op (TF `fused_ops`). */
+  activation?: string;
+  depthMultiplier?: number;
+  groups?: number;
+  axis?: number | number[];
+  keepdims?: boolean;
+  poolSize?: number[];
+  targetShape?: Dim[];
+  scale?: number;
+  offset?: number;
+  rate?: number;
+  maxValue?: number | null;
+  negativeSlope?: number;
+  threshold?: number;
+  epsilon?: number;
+  center?: boolean;
+  scaleGamma?: boolean;
+  /** Scalar operands of elementwise ops (`x + 3.0`), by argument position. */
+  scalars?: { position: number; value: number }[];
+  /** TF: fused ops of _FusedConv2D / _FusedMatMul, e.g. ["BiasAdd", "Relu"]. */
+  fusedOps?: string[];
+  transposeA?: boolean;
+  transposeB?: boolean;
+  /** Resizing/CenterCrop targets, Normalization statistics and the like. */
+  height?: number;
+  width?: number;
+  mean?: number[];
+  variance?: number[];
+  interpolation?: string;
+}
+
+export interface GraphNode {
+  name: string;
+  /** Keras class name (`Conv2D`, `ops.Add` for Keras 3 functional ops) or TF op (`_FusedConv2D`). */
+  op: string;
+  domain: NodeDomain;
+  inputs: TensorRef[];
+  attrs: NodeAttrs;
+  /** Stored tensors of this node, in the format's own order (Keras: kernel, bias, ...). */
+  weights: WeightSpec[];
+  /** Inferred output shape; null when the rule for this op is unknown. */
+  outputShape: Shape | null;
+  /** Where the node is declared in the model's text file (byte offsets into the JSON), for hovers and reveal. */
+  source?: { start: number; end: number };
+}
+
+/** Weight values by WeightSpec.id. */
+export type WeightStore = Map<string, Float32Array>;
+
+export interface ModelGraph {
+  name: string;
+  format: ModelFormat;
+  path: string;
+  /** Nodes in topological order. */
+  nodes: GraphNode[];
+  inputs: string[];
+  outputs: TensorRef[];
+  /** Input shape used for inference (open spatial sizes filled by an assumption, see `notes`). */
+  inputShape: Shape;
+  /** Input shape as the file declares it. */
+  declaredInputShape: Shape;
+  /** Things a user should know about how the numbers were obtained (assumed input size, ...). */
+  notes: string[];
+  /** Problems that leave parts of the report unknown (unknown layers, ...). */
+  warnings: string[];
+  producer?: string;
+  /** Reads the weight values (absent for architecture-only formats). */
+  loadWeights?: () => Promise<WeightStore>;
+}
+
+export function nodeMap(graph: ModelGraph): Map<string, GraphNode> {
+  return new Map(graph.nodes.map((n) => [n.name, n]));
+}
+
+export function shapeSize(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function formatShape(shape: Shape | null): string {
+  if (!shape) return '?';
+  return `(${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')})`;
+}
