@@ -235,8 +235,22 @@ function variantOf(scale: GraphNode, x: TensorRef, nodes: Map<string, GraphNode>
       if (up.has(x.node)) return 'Identity';
       return 'standard';
     }
-    if (next.length !== 1 || MULTIPLY.has(next[0].op)) return 'plain';
+    if (next.length !== 1 || MULTIPLY.has(next[0].op)) return cur === scale && feedsOneResidualUnit(scale, nodes, consumers) ? 'PRE' : 'plain';
     cur = next[0];
   }
   return 'plain';
+}
+
+/** SE-PRE with a projection shortcut: both operands of the next residual addition descend from the scale. */
+function feedsOneResidualUnit(scale: GraphNode, nodes: Map<string, GraphNode>, consumers: Map<string, GraphNode[]>): boolean {
+  const queue = [...(consumers.get(scale.name) ?? [])];
+  const seen = new Set<string>();
+  while (queue.length && seen.size < 24) {
+    const n = queue.shift()!;
+    if (seen.has(n.name)) continue;
+    seen.add(n.name);
+    if (isResidualAdd(n, nodes)) return n.inputs.every((i) => ancestors(i.node, nodes).has(scale.name));
+    queue.push(...(consumers.get(n.name) ?? []));
+  }
+  return false;
 }

@@ -6,8 +6,11 @@ export function broadcast(node: GraphNode, a: Shape, b: Shape): Shape {
   const rank = Math.max(a.length, b.length);
   const out: Dim[] = [];
   for (let i = 0; i < rank; i++) {
-    const x = a[a.length - rank + i] ?? 1;
-    const y = b[b.length - rank + i] ?? 1;
+    // Missing leading dims broadcast as 1; an open dim (null) stays open.
+    const ia = a.length - rank + i;
+    const ib = b.length - rank + i;
+    const x = ia < 0 ? 1 : a[ia];
+    const y = ib < 0 ? 1 : b[ib];
     if (x === 1) out.push(y);
     else if (y === 1) out.push(x);
     else if (x === null || y === null) out.push(x ?? y);

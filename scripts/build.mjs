@@ -1,0 +1,34 @@
+// Bundles the CLI, the extension, its worker and the webviews with esbuild; copies the wasm binaries
+// the tfjs wasm backend loads at run time next to the bundles.
+import { build } from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const at = (p) => join(root, p);
+const production = process.argv.includes('--production');
+const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: !production, minify: production, logLevel: 'warning', external: ['@tensorflow/tfjs-node', 'vscode'] };
+
+mkdirSync(at('dist'), { recursive: true });
+const jobs = [
+  build({
+    ...common,
+    entryPoints: [at('src/cli/main.ts')],
+    outfile: at('dist/cli.js'),
+    format: 'esm',
+    // Bundled CommonJS dependencies still call require/__dirname.
+    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; import { dirname as __dn } from 'node:path';\nconst require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);" },
+  }),
+];
+for (const [entry, out] of [['src/extension/main.ts', 'dist/extension.cjs'], ['src/extension/worker/workerMain.ts', 'dist/worker.cjs']]) {
+  if (existsSync(at(entry))) jobs.push(build({ ...common, entryPoints: [at(entry)], outfile: at(out), format: 'cjs', define: { 'import.meta.url': 'importMetaUrl' }, banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" } }));
+}
+if (existsSync(at('webview'))) {
+  const entries = readdirSync(at('webview')).filter((f) => /^[a-zA-Z]+\.ts$/.test(f) && !f.endsWith('.d.ts')).map((f) => at(`webview/${f}`));
+  if (entries.length) jobs.push(build({ bundle: true, platform: 'browser', target: 'es2022', format: 'iife', minify: production, sourcemap: !production, logLevel: 'warning', entryPoints: entries, outdir: at('media/dist') }));
+}
+await Promise.all(jobs);
+
+const wasmDir = at('node_modules/@tensorflow/tfjs-backend-wasm/dist');
+for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), at(`dist/${f}`));

@@ -1,0 +1,76 @@
+/** `se-inspector inspect|excite`: the core from a terminal. */
+import { parseArgs } from 'node:util';
+import { analyze } from '../analysis/report.js';
+import { openModel } from '../formats/index.js';
+import { userMessage } from '../util/errors.js';
+import { runExcite } from './exciteCommand.js';
+import { formatReport } from './format.js';
+
+const USAGE = `usage:
+  se-inspector inspect <model> [--json] [--layers] [--ratios 2,4,8,16,32] [--image-size N]
+  se-inspector excite <model> <image> [--json] [--backend auto|tfjs-node|wasm|cpu] [--preprocess auto|raw|unit|symmetric|caffe|torch]
+models: Keras .keras / .h5, Keras architecture JSON, tfjs model.json (layers or graph model)`;
+
+class UsageError extends Error {}
+
+function ratiosOf(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  const r = text.split(',').map((s) => Number(s.trim()));
+  if (r.length === 0 || r.some((x) => !Number.isFinite(x) || x <= 0)) throw new UsageError(`--ratios wants positive numbers like 2,4,8,16,32, got '${text}'`);
+  return r;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      layers: { type: 'boolean', default: false },
+      ratios: { type: 'string' },
+      'image-size': { type: 'string' },
+      backend: { type: 'string', default: 'auto' },
+      preprocess: { type: 'string', default: 'auto' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, ...args] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const imageSize = values['image-size'] === undefined ? undefined : Number(values['image-size']);
+  if (imageSize !== undefined && !(Number.isInteger(imageSize) && imageSize > 0 && imageSize <= 8192)) throw new UsageError('--image-size wants a whole number of pixels');
+  if (command === 'inspect') {
+    if (args.length !== 1) throw new UsageError('inspect takes one model file');
+    const graph = await openModel(args[0], { assumedImageSize: imageSize });
+    const report = analyze(graph, ratiosOf(values.ratios));
+    console.log(values.json ? JSON.stringify(report, null, 1) : formatReport(report, { layers: values.layers }));
+    if (report.seBlocks.length === 0) {
+      console.error(`se-inspector: ${args[0]}: no SE block found (cost report printed above)`);
+      return 3;
+    }
+    return 0;
+  }
+  if (command === 'excite') {
+    if (args.length !== 2) throw new UsageError('excite takes a model file and an image file');
+    return runExcite(args[0], args[1], { json: values.json, backend: values.backend!, preprocess: values.preprocess!, imageSize });
+  }
+  throw new UsageError(`unknown command '${command}'`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    if (err instanceof UsageError || (err as { code?: string })?.code?.startsWith?.('ERR_PARSE_ARGS')) {
+      console.error(`se-inspector: ${err.message}\n${USAGE}`);
+      process.exitCode = 2;
+    } else {
+      console.error(`se-inspector: ${userMessage(err)}`);
+      if (process.env.SE_INSPECTOR_DEBUG) console.error(err);
+      process.exitCode = 1;
+    }
+  },
+);
