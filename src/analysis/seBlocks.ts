@@ -82,6 +82,11 @@ function isSqueeze(n: GraphNode, graph: Map<string, GraphNode>): 'avg' | 'max' |
   return undefined;
 }
 
+/** A bias added after a bare MatMul/Conv2D in converted graphs (BiasAdd, or AddV2 with a constant vector). */
+function isBiasAdd(n: GraphNode): boolean {
+  return n.inputs.length === 1 && (n.op === 'tf.BiasAdd' || ADD.has(n.op)) && n.weights.some((w) => w.role === 'param');
+}
+
 const sameRef = (a: TensorRef, b: TensorRef) => a.node === b.node && a.output === b.output;
 
 interface Chain {
@@ -98,7 +103,7 @@ function traceGate(gate: TensorRef, nodes: Map<string, GraphNode>): Chain | unde
   for (let depth = 0; cur && depth < 16; depth++) {
     const kind = isSqueeze(cur, nodes);
     if (kind) return { squeeze: cur, kind, nodes: chain.reverse() };
-    const allowed = isLinear(cur) || SHAPE_ONLY.has(cur.op) || activationOf(cur) !== undefined || (SCALAR_OPS.has(cur.op) && (cur.attrs.scalars?.length ?? 0) > 0);
+    const allowed = isLinear(cur) || SHAPE_ONLY.has(cur.op) || isBiasAdd(cur) || activationOf(cur) !== undefined || (SCALAR_OPS.has(cur.op) && (cur.attrs.scalars?.length ?? 0) > 0);
     if (!allowed || cur.inputs.length !== 1) return undefined;
     chain.push(cur);
     cur = nodes.get(cur.inputs[0].node);
@@ -108,7 +113,7 @@ function traceGate(gate: TensorRef, nodes: Map<string, GraphNode>): Chain | unde
 
 /** Names the gate applied after the expand layer: sigmoid, or hard sigmoid from add(3) / relu6 / multiply(1/6). */
 function gateName(expand: GraphNode, after: GraphNode[]): string | undefined {
-  const ops = after.filter((n) => !SHAPE_ONLY.has(n.op));
+  const ops = after.filter((n) => !SHAPE_ONLY.has(n.op) && !isBiasAdd(n));
   const hasScalar = (n: GraphNode, pred: (v: number) => boolean) => (n.attrs.scalars ?? []).some((s) => pred(s.value));
   const hard =
     ops.length === 3 &&
@@ -157,7 +162,7 @@ function describe(graph: ModelGraph, chain: Chain, scale: GraphNode, x: TensorRe
   const [reduce, expand] = linear;
   const i1 = chain.nodes.indexOf(reduce);
   const i2 = chain.nodes.indexOf(expand);
-  const between = chain.nodes.slice(i1 + 1, i2).filter((n) => !SHAPE_ONLY.has(n.op));
+  const between = chain.nodes.slice(i1 + 1, i2).filter((n) => !SHAPE_ONLY.has(n.op) && !isBiasAdd(n));
   if (between.length > 1 || (between.length === 1 && fusedActivation(reduce))) return undefined;
   const reductionActivation = fusedActivation(reduce) ?? (between[0] ? activationOf(between[0]) : 'linear');
   if (!reductionActivation) return undefined;
@@ -172,7 +177,7 @@ function describe(graph: ModelGraph, chain: Chain, scale: GraphNode, x: TensorRe
   const hasBias = (n: GraphNode) => n.weights.filter((w) => w.role === 'param').length > 1;
   const prefix = commonPrefix([chain.squeeze.name, reduce.name, expand.name, scale.name]);
   return {
-    name: prefix.length >= 4 ? prefix : scale.name,
+    name: prefix.length >= 2 && !/^\d+$/.test(prefix) ? prefix : scale.name,
     scaledLayer: x.node,
     channels,
     squeezedWidth: width,

@@ -94,8 +94,9 @@ export const tfjsGraphReader: ModelReader = {
         if (!c) return void refs.push(ref);
         const w = byName.get(c);
         if (!w) throw new FormatError(`constant '${c}' used by '${d.name}' has no entry in weightsManifest`, file.path);
-        const scalar = w.shape.length === 0 || w.shape.every((x) => x === 1);
-        weights.push({ id: w.name, name: c, shape: w.shape, trainable: true, role: scalar ? 'constant' : 'param' });
+        // Scalars (add/y) and integer operands (axes, shapes) are stored like weights but are not parameters.
+        const constant = w.shape.length === 0 || w.shape.every((x) => x === 1) || w.dtype === 'int32';
+        weights.push({ id: w.name, name: c, shape: w.shape, trainable: true, role: constant ? 'constant' : 'param' });
         constArgs.push({ position, name: c });
       });
       const attrs = graphAttrs(d, attr, constArgs, constValues, file.path);

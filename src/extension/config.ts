@@ -1,0 +1,42 @@
+/** The extension's settings, read only here, one typed getter each. */
+import * as vscode from 'vscode';
+import type { Colormap } from '../protocol/messages.js';
+
+export type Backend = 'auto' | 'tfjs-node' | 'wasm' | 'cpu';
+export type Preprocess = 'auto' | 'raw' | 'unit' | 'symmetric' | 'caffe' | 'torch';
+
+export const SECTION = 'seInspector';
+const BACKENDS: readonly Backend[] = ['auto', 'tfjs-node', 'wasm', 'cpu'];
+const PREPROCESS: readonly Preprocess[] = ['auto', 'raw', 'unit', 'symmetric', 'caffe', 'torch'];
+const COLORMAPS: readonly Colormap[] = ['viridis', 'magma', 'inferno', 'gray'];
+export const DEFAULT_RATIOS = [2, 4, 8, 16, 32];
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
+  return allowed.includes(value as T) ? (value as T) : fallback;
+}
+
+export class Config {
+  private get<T>(key: string): T | undefined {
+    return vscode.workspace.getConfiguration(SECTION).get<T>(key);
+  }
+  get backend(): Backend {
+    return oneOf(this.get('backend'), BACKENDS, 'auto');
+  }
+  get preprocess(): Preprocess {
+    return oneOf(this.get('preprocess'), PREPROCESS, 'auto');
+  }
+  /** Reduction ratios of the what-if table: positive numbers, default 2, 4, 8, 16, 32. */
+  get ratios(): number[] {
+    const r = this.get<unknown>('ratios');
+    if (!Array.isArray(r)) return DEFAULT_RATIOS;
+    const ok = r.filter((x): x is number => typeof x === 'number' && Number.isFinite(x) && x > 0);
+    return ok.length ? ok : DEFAULT_RATIOS;
+  }
+  get colormap(): Colormap {
+    return oneOf(this.get('colormap'), COLORMAPS, 'viridis');
+  }
+  /** Whether a change event touches a key: `affects(e, 'colormap')`. */
+  affects(e: vscode.ConfigurationChangeEvent, key: 'backend' | 'preprocess' | 'ratios' | 'colormap'): boolean {
+    return e.affectsConfiguration(`${SECTION}.${key}`);
+  }
+}

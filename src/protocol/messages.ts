@@ -1,0 +1,122 @@
+/**
+ * The messages between the extension host and its webviews (model report editor, heatmap view).
+ * Types only: the host and the webview both `import type` this file. The host validates every
+ * message it receives (src/extension/validate.ts); unknown or malformed ones are ignored and logged.
+ */
+import type { InspectReport } from '../analysis/report.js';
+
+export type Colormap = 'viridis' | 'magma' | 'inferno' | 'gray';
+
+/** Which page a webview shows. */
+export type ViewKind = 'report' | 'panel';
+
+/** One SE block's excitation for one image, ready to draw. `null` marks a NaN/Inf value (drawn as invalid). */
+export interface ExcitationRow {
+  name: string;
+  gateLayer: string;
+  channels: number;
+  values: (number | null)[];
+  stats: { min: number; mean: number; max: number; std: number };
+  nonFinite: number;
+}
+
+/** One run of the model on one image. */
+export interface ExcitationRun {
+  modelName: string;
+  modelPath: string;
+  imagePath: string;
+  imageName: string;
+  backend: string;
+  backendReason: string;
+  preprocess: string;
+  inputShape: (number | null)[];
+  blocks: ExcitationRow[];
+  top5: { index: number; value: number }[];
+  outputShape: (number | null)[];
+  timings: { load: number; run: number };
+}
+
+export namespace ToWebview {
+  /** First answer to `ready`: what to show and how. */
+  export interface Init {
+    type: 'init';
+    view: ViewKind;
+    colormap: Colormap;
+  }
+  /** A model is being read or run. */
+  export interface Busy {
+    type: 'busy';
+    message: string;
+  }
+  export interface Report {
+    type: 'report';
+    report: InspectReport;
+    /** Whether the model is a text file whose layers can be revealed. */
+    canReveal: boolean;
+  }
+  /** One line for the user; the view shows it instead of (or above) its content. */
+  export interface Error {
+    type: 'error';
+    message: string;
+    /** Whether the error concerns the last excitation run only (the report stays shown). */
+    scope: 'model' | 'run';
+  }
+  export interface Excitation {
+    type: 'excitation';
+    run: ExcitationRun | null;
+  }
+  export interface SetColormap {
+    type: 'colormap';
+    colormap: Colormap;
+  }
+  /** The panel view: which model is in focus (null: none). */
+  export interface Focus {
+    type: 'focus';
+    modelName: string | null;
+    blockCount: number;
+  }
+  export type Message = Init | Busy | Report | Error | Excitation | SetColormap | Focus;
+  export type Type = Message['type'];
+}
+
+export namespace FromWebview {
+  /** The webview's script is running and listening; the host answers with `init`. */
+  export interface Ready {
+    type: 'ready';
+  }
+  /** Show a layer (or SE block: its layers) in the model's JSON text. */
+  export interface Reveal {
+    type: 'reveal';
+    layer: string;
+  }
+  /** Ask the host to pick an image (dialog or quick pick) and run the model on it. */
+  export interface ChooseImage {
+    type: 'chooseImage';
+    how: 'dialog' | 'quickPick';
+  }
+  /** An image dropped on the view: a URI (from the explorer) or, from the OS, its bytes as base64. */
+  export interface DropImage {
+    type: 'dropImage';
+    uri?: string;
+    name?: string;
+    base64?: string;
+  }
+  export interface ExportPng {
+    type: 'exportPng';
+    /** `data:image/png;base64,...` of the heatmap canvas. */
+    dataUrl: string;
+  }
+  export interface ExportCsv {
+    type: 'exportCsv';
+  }
+  export type Message = Ready | Reveal | ChooseImage | DropImage | ExportPng | ExportCsv;
+  export type Type = Message['type'];
+}
+
+/** State the webview keeps across hide/show (vscode.getState/setState). */
+export interface WebviewState {
+  layerFilter?: string;
+  layerSort?: { key: string; desc: boolean };
+  sortChannels?: boolean;
+  scrollY?: number;
+}
