@@ -51,5 +51,12 @@ export function detectReader(file: ModelFile): ModelReader {
 
 export async function openModel(path: string, options: BuildOptions = {}): Promise<ModelGraph> {
   const file = readModelFile(path);
-  return detectReader(file).read(file, options);
+  const reader = detectReader(file);
+  try {
+    return await reader.read(file, options);
+  } catch (e) {
+    // A config shaped in a way no check anticipated still gets a message about the file, not a stack trace.
+    if (e instanceof TypeError || e instanceof RangeError) throw new FormatError(`is not a well-formed ${reader.format} model (${e.message})`, path);
+    throw e;
+  }
 }

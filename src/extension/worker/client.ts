@@ -11,6 +11,7 @@ interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
   onProgress?: (text: string) => void;
+  worker: Worker;
 }
 
 /** Errors reported by the worker: already one user-facing line. */
@@ -46,20 +47,23 @@ export class WorkerClient {
     });
     w.on('error', (e) => {
       this.log(`worker error: ${e.stack ?? e.message}`);
-      this.failAll(new WorkerError(`the worker thread failed: ${e.message.split('\n')[0]}`));
+      this.failAll(new WorkerError(`the worker thread failed: ${e.message.split('\n')[0]}`), w);
     });
     w.on('exit', (code) => {
       if (this.worker === w) this.worker = undefined;
       if (code !== 0 && !this.disposed) this.log(`worker exited with code ${code}`);
-      this.failAll(new WorkerError(`the worker thread stopped (exit code ${code})`));
+      this.failAll(new WorkerError(`the worker thread stopped (exit code ${code})`), w);
     });
     this.worker = w;
     return w;
   }
 
-  private failAll(e: Error): void {
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
+  private failAll(e: Error, only?: Worker): void {
+    for (const [id, p] of [...this.pending]) {
+      if (only && p.worker !== only) continue;
+      this.pending.delete(id);
+      p.reject(e);
+    }
   }
 
   request<R extends Request>(request: R, opts: { token?: CancelSignal; onProgress?: (text: string) => void } = {}): Promise<ResultOf<R>> {
@@ -68,7 +72,7 @@ export class WorkerClient {
     const worker = this.ensure();
     const id = this.nextId++;
     return new Promise<ResultOf<R>>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: opts.onProgress });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: opts.onProgress, worker });
       const sub = opts.token?.onCancellationRequested(() => {
         if (!this.pending.has(id)) return;
         worker.postMessage({ id, cancel: true } satisfies ToWorker);

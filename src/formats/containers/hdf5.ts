@@ -3,7 +3,7 @@
  * Knows nothing of Keras.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import h5wasm, { Attribute, Dataset, File as H5File, Group } from 'h5wasm/node';
@@ -15,19 +15,26 @@ export function hasHdf5Signature(bytes: Uint8Array): boolean {
   return SIGNATURE.every((b, i) => bytes[i] === b);
 }
 
-/** HDF5 prints its error stack to stderr; we keep it to make a message of it instead. */
+/** HDF5 prints its error stack to stderr (through fs.writeSync(2)); we keep it to make a message of it instead. */
 function quietly<T>(fn: () => T): { value?: T; error?: unknown; diagnostics: string } {
+  const writeSync = fs.writeSync;
   const write = process.stderr.write;
   let diagnostics = '';
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    diagnostics += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    return true;
-  }) as typeof process.stderr.write;
+  const keep = (chunk: unknown) => {
+    diagnostics += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString();
+  };
+  fs.writeSync = ((fd: number, buffer: unknown, ...rest: unknown[]) => {
+    if (fd !== 2) return (writeSync as (...a: unknown[]) => number)(fd, buffer, ...rest);
+    keep(typeof buffer === 'string' ? buffer : Buffer.from(buffer as Uint8Array).subarray((rest[0] as number) ?? 0, rest[1] === undefined ? undefined : ((rest[0] as number) ?? 0) + (rest[1] as number)));
+    return typeof buffer === 'string' ? buffer.length : ((rest[1] as number) ?? (buffer as Uint8Array).length);
+  }) as typeof fs.writeSync;
+  process.stderr.write = ((chunk: string | Uint8Array) => (keep(chunk), true)) as typeof process.stderr.write;
   try {
     return { value: fn(), diagnostics };
   } catch (error) {
     return { error, diagnostics };
   } finally {
+    fs.writeSync = writeSync;
     process.stderr.write = write;
   }
 }
@@ -48,7 +55,7 @@ export class Hdf5File {
     const head = readFileSync(path).subarray(0, 8);
     if (!hasHdf5Signature(head)) throw new FormatError('is not an HDF5 file (no HDF5 signature)', label);
     const r = quietly(() => new H5File(path, 'r'));
-    if (r.error || !r.value || !r.value.file_id) {
+    if (r.error || !r.value || !(r.value.file_id > 0n)) {
       const truncated = /truncated file: eof = (\d+).*stored_eof = (\d+)/.exec(r.diagnostics);
       if (truncated) throw new FormatError(`the HDF5 file is truncated (${truncated[1]} of ${truncated[2]} bytes)`, label);
       const minor = [...r.diagnostics.matchAll(/minor: (.*)/g)].map((m) => m[1].trim()).pop();
