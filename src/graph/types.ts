@@ -71,6 +71,8 @@ export interface NodeAttrs {
   mean?: number[];
   variance?: number[];
   interpolation?: string;
+  /** TF MirrorPad: 'reflect' or 'symmetric'. */
+  mode?: string;
 }
 
 export interface GraphNode {

@@ -201,18 +201,27 @@ function readAttrs(op: string, c: Json, name: string, path: string): NodeAttrs {
   if (c.data_format === 'channels_first') throw new FormatError(`layer '${name}' uses channels_first, which is not supported (channels_last is)`, path);
   const a: NodeAttrs = {};
   const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  // A setting that is present but not a positive whole number (or list of them) is an error, never a silent default.
+  const sizes = (key: string, n: number): number[] | undefined => {
+    const v = c[key];
+    if (v === undefined || v === null) return undefined;
+    const r = ints(v, n);
+    if (!r || r.length !== n || r.some((x) => !Number.isInteger(x) || x < 1 || x > 1e5)) throw new FormatError(`layer '${name}' (${op}) has invalid ${key} ${JSON.stringify(v)}`, path);
+    return r;
+  };
+  const count = (key: string): number | undefined => sizes(key, 1)?.[0];
   switch (op) {
     case 'Conv2D':
     case 'DepthwiseConv2D':
     case 'SeparableConv2D':
-      a.filters = num(c.filters);
-      a.kernelSize = ints(c.kernel_size, 2);
-      a.strides = ints(c.strides, 2);
-      a.dilations = ints(c.dilation_rate, 2);
+      a.filters = count('filters');
+      a.kernelSize = sizes('kernel_size', 2);
+      a.strides = sizes('strides', 2);
+      a.dilations = sizes('dilation_rate', 2);
       a.padding = c.padding === 'same' ? 'same' : 'valid';
       a.useBias = c.use_bias !== false;
-      a.depthMultiplier = num(c.depth_multiplier);
-      a.groups = num(c.groups);
+      a.depthMultiplier = count('depth_multiplier');
+      a.groups = count('groups');
       a.activation = activationName(c.activation) ?? 'linear';
       if (op !== 'DepthwiseConv2D' && !a.filters) throw new FormatError(`layer '${name}' (${op}) has no filters`, path);
       if (!a.kernelSize) throw new FormatError(`layer '${name}' (${op}) has no kernel_size`, path);
@@ -253,8 +262,8 @@ function readAttrs(op: string, c: Json, name: string, path: string): NodeAttrs {
       break;
     case 'MaxPooling2D':
     case 'AveragePooling2D':
-      a.poolSize = ints(c.pool_size, 2) ?? [2, 2];
-      a.strides = ints(c.strides, 2) ?? a.poolSize;
+      a.poolSize = sizes('pool_size', 2) ?? [2, 2];
+      a.strides = sizes('strides', 2) ?? a.poolSize;
       a.padding = c.padding === 'same' ? 'same' : 'valid';
       break;
     case 'GlobalAveragePooling2D':

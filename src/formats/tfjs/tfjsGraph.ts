@@ -172,6 +172,7 @@ function graphAttrs(d: Json, attr: Json, constArgs: { position: number; name: st
     case 'Pad': case 'PadV2': case 'MirrorPad': {
       const p = constAt(1);
       if (p && p.length === 8) a.pads = [[p[2], p[3]], [p[4], p[5]]];
+      if (op === 'MirrorPad') a.mode = attrString(attr.mode)?.toLowerCase();
       break;
     }
     case 'Squeeze':

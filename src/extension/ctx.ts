@@ -1,0 +1,256 @@
+/**
+ * The extension's one context: the worker, the settings, the models read so far (by URI), the
+ * model in focus and the last excitation run. Views and providers read from here and listen
+ * to its events; it never touches a webview itself.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { InspectReport } from '../analysis/report.js';
+import type { ExcitationRun } from '../protocol/messages.js';
+import { CancelledError, userMessage } from '../util/errors.js';
+import { Config } from './config.js';
+import { toRun } from './excitationView.js';
+import { WorkerClient } from './worker/client.js';
+import type { InspectResult } from './worker/workerProtocol.js';
+import { byteToCharOffset, looksLikeModelJson } from '../hover/jsonHover.js';
+
+export const MODEL_EXTENSIONS = ['.keras', '.h5', '.hdf5', '.json'];
+export const IMAGE_GLOB = '**/*.{png,jpg,jpeg,PNG,JPG,JPEG}';
+const EXCLUDE = '**/{node_modules,.git,.test-work,dist,out}/**';
+
+export interface ModelEntry {
+  uri: vscode.Uri;
+  report?: InspectReport;
+  sources?: InspectResult['sources'];
+  /** Why the model could not be read (one line). */
+  error?: string;
+  run?: ExcitationRun;
+  runError?: string;
+  /** mtime of the file the report was made from. */
+  mtime?: number;
+}
+
+export type ModelChange = { key: string; what: 'report' | 'run' | 'busy'; message?: string };
+
+export const keyOf = (uri: vscode.Uri) => uri.toString();
+
+export function isModelPath(p: string): boolean {
+  return MODEL_EXTENSIONS.includes(path.extname(p).toLowerCase());
+}
+
+export class Ctx implements vscode.Disposable {
+  readonly config = new Config();
+  readonly worker: WorkerClient;
+  private readonly entries = new Map<string, ModelEntry>();
+  private readonly inflight = new Map<string, Promise<ModelEntry>>();
+  private readonly _onDidChangeModel = new vscode.EventEmitter<ModelChange>();
+  readonly onDidChangeModel = this._onDidChangeModel.event;
+  private readonly _onDidChangeFocus = new vscode.EventEmitter<void>();
+  readonly onDidChangeFocus = this._onDidChangeFocus.event;
+  private readonly _onDidRun = new vscode.EventEmitter<ExcitationRun>();
+  readonly onDidRun = this._onDidRun.event;
+  private _focus: vscode.Uri | undefined;
+  lastRun: ExcitationRun | undefined;
+  private workspaceIndex: Promise<Map<string, { uri: vscode.Uri; report: InspectReport }[]>> | undefined;
+
+  constructor(
+    readonly extension: vscode.ExtensionContext,
+    readonly log: vscode.LogOutputChannel,
+  ) {
+    this.worker = new WorkerClient(path.join(extension.extensionUri.fsPath, 'dist', 'worker.cjs'), (l) => log.warn(l));
+  }
+
+  dispose(): void {
+    this.worker.dispose();
+    this._onDidChangeModel.dispose();
+    this._onDidChangeFocus.dispose();
+    this._onDidRun.dispose();
+  }
+
+  get focus(): vscode.Uri | undefined {
+    return this._focus;
+  }
+  get focusEntry(): ModelEntry | undefined {
+    return this._focus ? this.entries.get(keyOf(this._focus)) : undefined;
+  }
+  entry(uri: vscode.Uri): ModelEntry | undefined {
+    return this.entries.get(keyOf(uri));
+  }
+
+  setFocus(uri: vscode.Uri | undefined): void {
+    if (uri && this._focus && keyOf(uri) === keyOf(this._focus)) return;
+    if (!uri) return; // keep the last model in focus when an unrelated editor becomes active
+    this._focus = uri;
+    this._onDidChangeFocus.fire();
+    void this.inspect(uri).then(() => this._onDidChangeFocus.fire(), () => undefined);
+  }
+
+  /** The report of a model, read in the worker; cached until the file changes. Never rejects: errors land in `entry.error`. */
+  async inspect(uri: vscode.Uri, opts: { force?: boolean } = {}): Promise<ModelEntry> {
+    const key = keyOf(uri);
+    let mtime: number | undefined;
+    try {
+      mtime = (await vscode.workspace.fs.stat(uri)).mtime;
+    } catch {
+      /* missing: the worker says so */
+    }
+    const cached = this.entries.get(key);
+    if (!opts.force && cached && (cached.report || cached.error) && cached.mtime === mtime) return cached;
+    const running = this.inflight.get(key);
+    if (running && !opts.force) return running;
+    this._onDidChangeModel.fire({ key, what: 'busy', message: `Reading ${path.basename(uri.fsPath)}…` });
+    const job = (async () => {
+      const entry: ModelEntry = this.entries.get(key) ?? { uri };
+      entry.mtime = mtime;
+      try {
+        if (uri.scheme !== 'file') throw new Error(`only files on disk can be read (got a ${uri.scheme}: URI)`);
+        const r = await this.worker.request({ kind: 'inspect', path: uri.fsPath, ratios: this.config.ratios });
+        entry.report = r.report;
+        entry.sources = r.sources;
+        entry.error = undefined;
+      } catch (e) {
+        entry.report = undefined;
+        entry.sources = undefined;
+        entry.error = userMessage(e);
+        if (!(e instanceof Error && e.constructor.name === 'WorkerError')) this.log.error(`inspect ${uri.fsPath}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      }
+      this.entries.set(key, entry);
+      this._onDidChangeModel.fire({ key, what: 'report' });
+      if (this._focus && keyOf(this._focus) === key) this._onDidChangeFocus.fire();
+      return entry;
+    })();
+    this.inflight.set(key, job);
+    try {
+      return await job;
+    } finally {
+      if (this.inflight.get(key) === job) this.inflight.delete(key);
+    }
+  }
+
+  /** Settings that change the report (ratios): re-read every model. */
+  reinspectAll(): void {
+    this.workspaceIndex = undefined;
+    for (const e of this.entries.values()) void this.inspect(e.uri, { force: true });
+  }
+
+  /** Runs the model on an image in the worker, with a cancellable progress notification. */
+  async runOnImage(modelUri: vscode.Uri, imagePath: string): Promise<ExcitationRun | undefined> {
+    const key = keyOf(modelUri);
+    const entry = await this.inspect(modelUri);
+    if (!entry.report) {
+      void vscode.window.showErrorMessage(`SE Inspector: ${entry.error ?? 'the model could not be read'}`);
+      return undefined;
+    }
+    const report = entry.report;
+    const image = path.basename(imagePath);
+    this._onDidChangeModel.fire({ key, what: 'busy', message: `Running ${report.model.name} on ${image}…` });
+    try {
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `SE Inspector: ${report.model.name} on ${image}`, cancellable: true },
+        (progress, token) =>
+          this.worker.request(
+            { kind: 'excite', modelPath: modelUri.fsPath, imagePath, ratios: this.config.ratios, backend: this.config.backend, preprocess: this.config.preprocess },
+            { token, onProgress: (message) => progress.report({ message }) },
+          ),
+      );
+      const run = toRun(result, { name: report.model.name, path: modelUri.fsPath }, imagePath);
+      entry.run = run;
+      entry.runError = undefined;
+      this.lastRun = run;
+      this.log.info(`ran ${modelUri.fsPath} on ${imagePath}: ${run.blocks.length} blocks, backend ${run.backend} (${run.backendReason}), ${run.timings.run.toFixed(0)} ms`);
+      const invalid = run.blocks.reduce((a, b) => a + b.nonFinite, 0);
+      if (invalid) void vscode.window.showWarningMessage(`SE Inspector: ${invalid} excitation values are NaN/Inf (drawn hatched as invalid).`);
+      this._onDidChangeModel.fire({ key, what: 'run' });
+      this._onDidRun.fire(run);
+      return run;
+    } catch (e) {
+      if (e instanceof CancelledError) {
+        entry.runError = undefined;
+        this._onDidChangeModel.fire({ key, what: 'run' });
+        void vscode.window.setStatusBarMessage('SE Inspector: run cancelled', 3000);
+        return undefined;
+      }
+      entry.runError = userMessage(e);
+      this.log.error(`excite ${modelUri.fsPath} on ${imagePath}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      void vscode.window.showErrorMessage(`SE Inspector: ${entry.runError}`);
+      this._onDidChangeModel.fire({ key, what: 'run' });
+      return undefined;
+    }
+  }
+
+  /** Shows a layer (or an SE block's first layer) in the model's JSON text, beside the report. */
+  async reveal(uri: vscode.Uri, layer: string): Promise<boolean> {
+    const entry = await this.inspect(uri);
+    const block = entry.report?.seBlocks.find((b) => b.name === layer);
+    const names = block ? [...block.layers, block.scaledLayer] : [layer];
+    const target = names.find((n) => entry.sources?.[n]);
+    const src = target ? entry.sources![target] : undefined;
+    if (!target || !src) {
+      void vscode.window.showInformationMessage(`SE Inspector: '${layer}' has no position in a text file (only JSON models can be revealed).`);
+      return false;
+    }
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const text = doc.getText();
+    const startOff = byteToCharOffset(text, src.start);
+    const endOff = byteToCharOffset(text, src.end);
+    const start = doc.positionAt(startOff);
+    const end = doc.positionAt(endOff);
+    // select the name itself inside the node's declaration when it is there
+    const nameAt = text.indexOf(JSON.stringify(target), startOff);
+    const sel =
+      nameAt >= 0 && nameAt < endOff
+        ? new vscode.Selection(doc.positionAt(nameAt + 1), doc.positionAt(nameAt + 1 + JSON.stringify(target).length - 2))
+        : new vscode.Selection(start, start);
+    const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false, selection: sel });
+    editor.revealRange(new vscode.Range(start, end), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    return true;
+  }
+
+  /** Model files of the workspace: .keras/.h5/.hdf5, model.json, and JSON files that look like Keras/tfjs models. */
+  async findWorkspaceModels(limit = 200): Promise<vscode.Uri[]> {
+    const binary = await vscode.workspace.findFiles('**/*.{keras,h5,hdf5}', EXCLUDE, limit);
+    const json = await vscode.workspace.findFiles('**/*.json', `{${EXCLUDE},**/package*.json,**/tsconfig*.json,**/.vscode/**}`, 2000);
+    const models: vscode.Uri[] = [...binary];
+    for (const u of json) {
+      if (models.length >= limit) break;
+      if (path.basename(u.fsPath) === 'model.json') {
+        models.push(u);
+        continue;
+      }
+      try {
+        const st = await vscode.workspace.fs.stat(u);
+        if (st.size > 50 * 1024 * 1024) continue;
+        const head = Buffer.from(await vscode.workspace.fs.readFile(u)).subarray(0, 200_000).toString('utf8');
+        if (looksLikeModelJson(head)) models.push(u);
+      } catch {
+        /* unreadable: skip */
+      }
+    }
+    return models.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+  }
+
+  /** Layer name → the workspace models that have it (for Python hovers). Built once, reset when models change. */
+  layerIndex(): Promise<Map<string, { uri: vscode.Uri; report: InspectReport }[]>> {
+    this.workspaceIndex ??= (async () => {
+      const index = new Map<string, { uri: vscode.Uri; report: InspectReport }[]>();
+      for (const uri of await this.findWorkspaceModels(50)) {
+        const e = await this.inspect(uri);
+        if (!e.report) continue;
+        for (const l of e.report.layers) index.set(l.name, [...(index.get(l.name) ?? []), { uri, report: e.report }]);
+      }
+      return index;
+    })();
+    return this.workspaceIndex;
+  }
+
+  /** A model file changed on disk: drop its report and the layer index. */
+  modelFileChanged(uri: vscode.Uri): void {
+    this.workspaceIndex = undefined;
+    const e = this.entries.get(keyOf(uri));
+    if (e) void this.inspect(uri, { force: true });
+  }
+
+  async findWorkspaceImages(limit = 500): Promise<vscode.Uri[]> {
+    return (await vscode.workspace.findFiles(IMAGE_GLOB, EXCLUDE, limit)).sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+  }
+}

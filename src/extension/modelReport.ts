@@ -1,0 +1,107 @@
+/**
+ * The model report: a read-only custom editor (`seInspector.modelReport`), default for .keras/.h5,
+ * an option for .json. The document only holds the URI; the report is read in the worker.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Ctx } from './ctx.js';
+import { keyOf } from './ctx.js';
+import { WebviewHost } from './webviewHost.js';
+
+class ModelDocument implements vscode.CustomDocument {
+  constructor(readonly uri: vscode.Uri) {}
+  dispose(): void {}
+}
+
+export class ReportView extends WebviewHost {
+  private notified: string | undefined;
+  constructor(
+    ctx: Ctx,
+    readonly uri: vscode.Uri,
+    readonly panel: vscode.WebviewPanel,
+  ) {
+    super(ctx, panel.webview, 'report', `SE report: ${path.basename(uri.fsPath)}`);
+    const key = keyOf(uri);
+    this._register(
+      ctx.onDidChangeModel((c) => {
+        if (c.key !== key) return;
+        if (c.what === 'busy') this.post({ type: 'busy', message: c.message ?? 'Working…' });
+        else if (c.what === 'report') this.sendReport();
+        else this.sendRun();
+      }),
+    );
+    this._register(panel.onDidChangeViewState((e) => e.webviewPanel.active && ctx.setFocus(uri)));
+    this._register(panel.onDidDispose(() => this.dispose()));
+    if (uri.scheme === 'file') {
+      const watcher = this._register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(uri.fsPath)), path.basename(uri.fsPath))));
+      const changed = () => ctx.modelFileChanged(uri);
+      this._register(watcher.onDidChange(changed));
+      this._register(watcher.onDidCreate(changed));
+    }
+    ctx.setFocus(uri);
+  }
+
+  protected modelUri(): vscode.Uri {
+    return this.uri;
+  }
+
+  protected sendAll(): void {
+    const entry = this.ctx.entry(this.uri);
+    if (entry && (entry.report || entry.error)) {
+      this.sendReport();
+      this.sendRun();
+    } else {
+      this.post({ type: 'busy', message: `Reading ${path.basename(this.uri.fsPath)}…` });
+      void this.ctx.inspect(this.uri);
+    }
+  }
+
+  private sendReport(): void {
+    const entry = this.ctx.entry(this.uri);
+    if (!entry) return;
+    if (entry.report) this.post({ type: 'report', report: entry.report, canReveal: /\.json$/i.test(this.uri.fsPath) });
+    else if (entry.error) {
+      this.post({ type: 'error', message: entry.error, scope: 'model' });
+      if (this.notified !== entry.error) void vscode.window.showErrorMessage(`SE Inspector: ${entry.error}`);
+      this.notified = entry.error;
+    }
+  }
+
+  private sendRun(): void {
+    const entry = this.ctx.entry(this.uri);
+    if (!entry) return;
+    if (entry.runError) this.post({ type: 'error', message: entry.runError, scope: 'run' });
+    this.post({ type: 'excitation', run: entry.run ?? null });
+  }
+}
+
+export class ModelReportProvider implements vscode.CustomReadonlyEditorProvider<ModelDocument> {
+  static readonly viewType = 'seInspector.modelReport';
+  /** Open report views, for commands and tests. */
+  readonly views = new Set<ReportView>();
+
+  static register(ctx: Ctx): { provider: ModelReportProvider; disposable: vscode.Disposable } {
+    const provider = new ModelReportProvider(ctx);
+    const disposable = vscode.window.registerCustomEditorProvider(ModelReportProvider.viewType, provider, {
+      webviewOptions: { retainContextWhenHidden: false },
+      supportsMultipleEditorsPerDocument: true,
+    });
+    return { provider, disposable };
+  }
+
+  private constructor(private readonly ctx: Ctx) {}
+
+  openCustomDocument(uri: vscode.Uri): ModelDocument {
+    return new ModelDocument(uri);
+  }
+
+  resolveCustomEditor(document: ModelDocument, panel: vscode.WebviewPanel): void {
+    const view = new ReportView(this.ctx, document.uri, panel);
+    this.views.add(view);
+    panel.onDidDispose(() => this.views.delete(view));
+  }
+
+  viewFor(uri: vscode.Uri): ReportView | undefined {
+    return [...this.views].find((v) => keyOf(v.uri) === keyOf(uri));
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * What the report editor and the heatmap view share on the host side: HTML, the `ready`
+ * handshake, validated messages (unknown/malformed ones are logged and ignored), no postMessage
+ * after dispose, and the actions a webview may ask for (choose/drop an image, export, reveal).
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { FromWebview, ToWebview, ViewKind } from '../protocol/messages.js';
+import { userMessage } from '../util/errors.js';
+import type { Ctx } from './ctx.js';
+import { Disposable } from './dispose.js';
+import { runToCsv } from './excitationView.js';
+import { droppedImagePath, pickImageByDialog, pickImageByQuickPick } from './images.js';
+import { checkFromWebview } from './validate.js';
+import { htmlFor, webviewOptions } from './webviewHtml.js';
+
+export function assertNever(x: never): never {
+  throw new Error(`unexpected message ${JSON.stringify(x)}`);
+}
+
+export abstract class WebviewHost extends Disposable {
+  private ready = false;
+  /** Fires once the webview said `ready` (tests wait on it). */
+  private readonly _onReady = this._register(new vscode.EventEmitter<void>());
+  readonly onReady = this._onReady.event;
+  /** Every message posted, for tests. */
+  readonly posted: ToWebview.Message[] = [];
+
+  constructor(
+    protected readonly ctx: Ctx,
+    protected readonly webview: vscode.Webview,
+    private readonly view: ViewKind,
+    title: string,
+  ) {
+    super();
+    webview.options = webviewOptions(ctx.extension.extensionUri);
+    webview.html = htmlFor(webview, ctx.extension.extensionUri, view, title);
+    this._register(webview.onDidReceiveMessage((raw) => this.receive(raw)));
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (ctx.config.affects(e, 'colormap')) this.post({ type: 'colormap', colormap: ctx.config.colormap });
+      }),
+    );
+  }
+
+  get isReady(): boolean {
+    return this.ready && !this.isDisposed;
+  }
+
+  /** Posts to the webview; nothing happens before `ready` or after dispose. */
+  post(message: ToWebview.Message): void {
+    if (this.isDisposed || !this.ready) return;
+    this.posted.push(message);
+    if (this.posted.length > 200) this.posted.splice(0, 100);
+    this.webview.postMessage(message).then(undefined, () => undefined);
+  }
+
+  /** The model the view's actions apply to. */
+  protected abstract modelUri(): vscode.Uri | undefined;
+  /** Sends the view's content after `init`. */
+  protected abstract sendAll(): void;
+
+  private receive(raw: unknown): void {
+    if (this.isDisposed) return;
+    const checked = checkFromWebview(raw);
+    if (!checked.ok) {
+      this.ctx.log.warn(`ignored a message from the ${this.view} webview: ${checked.reason}`);
+      return;
+    }
+    this.handle(checked.message).catch((e) => {
+      this.ctx.log.error(`${this.view} webview: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      void vscode.window.showErrorMessage(`SE Inspector: ${userMessage(e)}`);
+    });
+  }
+
+  private async handle(m: FromWebview.Message): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        this.post({ type: 'init', view: this.view, colormap: this.ctx.config.colormap });
+        this.sendAll();
+        this._onReady.fire();
+        return;
+      case 'reveal': {
+        const uri = this.modelUri();
+        if (uri) await this.ctx.reveal(uri, m.layer);
+        return;
+      }
+      case 'chooseImage': {
+        const uri = this.modelUri();
+        if (!uri) return void vscode.window.showInformationMessage('SE Inspector: open a model first.');
+        const image = m.how === 'dialog' ? await pickImageByDialog() : await pickImageByQuickPick(this.ctx);
+        if (image) await this.ctx.runOnImage(uri, image);
+        return;
+      }
+      case 'dropImage': {
+        const uri = this.modelUri();
+        if (!uri) return void vscode.window.showInformationMessage('SE Inspector: open a model first.');
+        const image = await droppedImagePath(this.ctx, m);
+        if (image) await this.ctx.runOnImage(uri, image);
+        return;
+      }
+      case 'exportPng': {
+        const run = this.currentRun();
+        const target = await vscode.window.showSaveDialog({ defaultUri: this.exportUri(run, 'png'), filters: { 'PNG image': ['png'] }, title: 'Export heatmap as PNG' });
+        if (!target) return;
+        await fs.writeFile(target.fsPath, Buffer.from(m.dataUrl.slice(m.dataUrl.indexOf(',') + 1), 'base64'));
+        void vscode.window.setStatusBarMessage(`SE Inspector: saved ${path.basename(target.fsPath)}`, 3000);
+        return;
+      }
+      case 'exportCsv': {
+        const run = this.currentRun();
+        if (!run) return void vscode.window.showInformationMessage('SE Inspector: run the model on an image first.');
+        const target = await vscode.window.showSaveDialog({ defaultUri: this.exportUri(run, 'csv'), filters: { CSV: ['csv'] }, title: 'Export excitation as CSV' });
+        if (!target) return;
+        await fs.writeFile(target.fsPath, runToCsv(run));
+        void vscode.window.setStatusBarMessage(`SE Inspector: saved ${path.basename(target.fsPath)}`, 3000);
+        return;
+      }
+      default:
+        assertNever(m);
+    }
+  }
+
+  protected currentRun() {
+    const uri = this.modelUri();
+    return uri ? this.ctx.entry(uri)?.run : undefined;
+  }
+
+  private exportUri(run: ReturnType<WebviewHost['currentRun']>, ext: string): vscode.Uri | undefined {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    if (!folder) return undefined;
+    const stem = run ? `${run.modelName}-${run.imageName.replace(/\.[^.]+$/, '')}-excitation` : 'excitation';
+    return vscode.Uri.joinPath(folder, `${stem.replace(/[^\w.-]/g, '_')}.${ext}`);
+  }
+}
