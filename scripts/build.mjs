@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const at = (p) => join(root, p);
 const production = process.argv.includes('--production');
-const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: !production, minify: production, logLevel: 'warning', external: ['@tensorflow/tfjs-node', 'vscode'] };
+// ignoreAnnotations: tfjs backends register themselves on import, which their "sideEffects" lists would let esbuild drop.
+const common = { bundle: true, ignoreAnnotations: true, platform: 'node', target: 'node20', sourcemap: !production, minify: production, logLevel: 'warning', external: ['@tensorflow/tfjs-node', 'vscode'] };
 
 mkdirSync(at('dist'), { recursive: true });
 const jobs = [
