@@ -12,11 +12,14 @@ import { Config } from './config.js';
 import { toRun } from './excitationView.js';
 import { WorkerClient } from './worker/client.js';
 import type { InspectResult } from './worker/workerProtocol.js';
-import { byteToCharOffset, looksLikeModelJson } from '../hover/jsonHover.js';
+import { looksLikeModelJson } from '../hover/jsonHover.js';
 
 export const MODEL_EXTENSIONS = ['.keras', '.h5', '.hdf5', '.json'];
 export const IMAGE_GLOB = '**/*.{png,jpg,jpeg,PNG,JPG,JPEG}';
-const EXCLUDE = '**/{node_modules,.git,.test-work,dist,out}/**';
+const EXCLUDED_DIRS = ['node_modules', '.git', '.test-work', 'dist', 'out'];
+const EXCLUDE = `{${EXCLUDED_DIRS.map((d) => `**/${d}/**`).join(',')}}`;
+/** JSON files that are never models (glob groups cannot nest, so this is one flat group). */
+const EXCLUDE_JSON = `{${[...EXCLUDED_DIRS.map((d) => `**/${d}/**`), '**/package.json', '**/package-lock.json', '**/tsconfig*.json', '**/.vscode/**'].join(',')}}`;
 
 export interface ModelEntry {
   uri: vscode.Uri;
@@ -97,7 +100,7 @@ export class Ctx implements vscode.Disposable {
     const cached = this.entries.get(key);
     if (!opts.force && cached && (cached.report || cached.error) && cached.mtime === mtime) return cached;
     const running = this.inflight.get(key);
-    if (running && !opts.force) return running;
+    if (running) return running;
     this._onDidChangeModel.fire({ key, what: 'busy', message: `Reading ${path.basename(uri.fsPath)}…` });
     const job = (async () => {
       const entry: ModelEntry = this.entries.get(key) ?? { uri };
@@ -190,17 +193,9 @@ export class Ctx implements vscode.Disposable {
       return false;
     }
     const doc = await vscode.workspace.openTextDocument(uri);
-    const text = doc.getText();
-    const startOff = byteToCharOffset(text, src.start);
-    const endOff = byteToCharOffset(text, src.end);
-    const start = doc.positionAt(startOff);
-    const end = doc.positionAt(endOff);
-    // select the name itself inside the node's declaration when it is there
-    const nameAt = text.indexOf(JSON.stringify(target), startOff);
-    const sel =
-      nameAt >= 0 && nameAt < endOff
-        ? new vscode.Selection(doc.positionAt(nameAt + 1), doc.positionAt(nameAt + 1 + JSON.stringify(target).length - 2))
-        : new vscode.Selection(start, start);
+    const start = doc.positionAt(src.start);
+    const end = doc.positionAt(src.end);
+    const sel = new vscode.Selection(doc.positionAt(src.start + 1), doc.positionAt(Math.max(src.start + 1, src.end - 1)));
     const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false, selection: sel });
     editor.revealRange(new vscode.Range(start, end), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     return true;
@@ -209,7 +204,7 @@ export class Ctx implements vscode.Disposable {
   /** Model files of the workspace: .keras/.h5/.hdf5, model.json, and JSON files that look like Keras/tfjs models. */
   async findWorkspaceModels(limit = 200): Promise<vscode.Uri[]> {
     const binary = await vscode.workspace.findFiles('**/*.{keras,h5,hdf5}', EXCLUDE, limit);
-    const json = await vscode.workspace.findFiles('**/*.json', `{${EXCLUDE},**/package*.json,**/tsconfig*.json,**/.vscode/**}`, 2000);
+    const json = await vscode.workspace.findFiles('**/*.json', EXCLUDE_JSON, 2000);
     const models: vscode.Uri[] = [...binary];
     for (const u of json) {
       if (models.length >= limit) break;
@@ -240,7 +235,12 @@ export class Ctx implements vscode.Disposable {
       }
       return index;
     })();
-    return this.workspaceIndex;
+    const mine = this.workspaceIndex;
+    mine.catch((e) => {
+      this.log.error(`indexing the workspace's models: ${e instanceof Error ? e.message : String(e)}`);
+      if (this.workspaceIndex === mine) this.workspaceIndex = undefined;
+    });
+    return mine;
   }
 
   /** A model file changed on disk: drop its report and the layer index. */

@@ -70,8 +70,7 @@ export class ReportView extends WebviewHost {
   private sendRun(): void {
     const entry = this.ctx.entry(this.uri);
     if (!entry) return;
-    if (entry.runError) this.post({ type: 'error', message: entry.runError, scope: 'run' });
-    this.post({ type: 'excitation', run: entry.run ?? null });
+    this.post({ type: 'excitation', run: entry.run ?? null, error: entry.runError ?? null });
   }
 }
 

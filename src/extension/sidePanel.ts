@@ -106,8 +106,7 @@ class HeatmapView extends WebviewHost {
     const e = this.ctx.focusEntry;
     this.post({ type: 'focus', modelName: e?.report?.model.name ?? (this.ctx.focus ? path.basename(this.ctx.focus.fsPath) : null), blockCount: e?.report?.seBlocks.length ?? 0 });
     if (e?.error) this.post({ type: 'error', message: e.error, scope: 'model' });
-    else if (e?.runError) this.post({ type: 'error', message: e.runError, scope: 'run' });
-    this.post({ type: 'excitation', run: e?.run ?? null });
+    this.post({ type: 'excitation', run: e?.run ?? null, error: e?.runError ?? null });
   }
 }
 

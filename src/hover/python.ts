@@ -170,10 +170,10 @@ export function findSeDefs(text: string): SeDef[] {
     const close = matchParen(text, sigStart);
     if (close < 0) continue;
     const params = splitArgs(text.slice(sigStart + 1, close))
-      .map((a) => {
-        const raw = a.name ? a.name : a.text;
-        const nm = raw.replace(/:.*$/s, '').replace(/^\*+/, '').trim();
-        return { name: nm, default: a.name ? a.text : undefined };
+      .map((a): DefParam => {
+        const raw = a.name ? `${a.name}=${a.text}` : a.text;
+        const m = /^\*{0,2}\s*([A-Za-z_]\w*)\s*(?::[^=]*)?(?:=\s*([\s\S]*))?$/.exec(raw.trim());
+        return m ? { name: m[1], default: m[2]?.trim() } : { name: raw.trim() };
       })
       .filter((p) => p.name && p.name !== '/' && p.name !== '*');
     let sigEndLine = i;

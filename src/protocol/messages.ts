@@ -58,12 +58,14 @@ export namespace ToWebview {
   export interface Error {
     type: 'error';
     message: string;
-    /** Whether the error concerns the last excitation run only (the report stays shown). */
-    scope: 'model' | 'run';
+    /** The model could not be read (runs report their errors in `excitation`). */
+    scope: 'model';
   }
   export interface Excitation {
     type: 'excitation';
     run: ExcitationRun | null;
+    /** Why the last run failed (the previous run, if any, stays shown). */
+    error: string | null;
   }
   export interface SetColormap {
     type: 'colormap';

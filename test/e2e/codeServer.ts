@@ -6,8 +6,11 @@
 //
 //   const cs = await startCodeServer({ profile: 'demo', vsix: ['/abs/ext.vsix'] });
 //   const browser = await launchBrowser();
-//   const page = await openWorkbench(browser, cs, '/abs/folder');
-//   await runCommand(page, 'SE Inspector: Open');
+//   const page = await openWorkbench(browser, cs, '/abs/folder', {
+//     beforeNavigate: (p) => onExtensionHostConsole(p, (line) => log(`exthost: ${line}`)),
+//   });
+//   await runCommand(page, 'SE Inspector: Open');          // palette; retries until listed
+//   await waitForExtensionActivation(cs, 'se-inspector.se-inspector');
 //   await webviewFrame(page).getByRole('button', { name: 'Run' }).click();
 //   await screenshot(page, 'after-run');
 //   await browser.close(); await cs.stop();
@@ -15,9 +18,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
+import util from 'node:util';
+import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type FrameLocator, type Page } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const WORK = path.join(ROOT, '.test-work');
@@ -110,6 +115,8 @@ export interface Profile {
   extensionsDir: string;
   home: string;
   configFile: string;
+  /** Short XDG_RUNTIME_DIR in the OS temp dir: VS Code's IPC socket paths must stay < 108 chars. */
+  runtimeDir: string;
 }
 
 /**
@@ -126,6 +133,7 @@ export function makeProfile(name = 'default', opts: { fresh?: boolean; settings?
     extensionsDir: path.join(dir, 'extensions'),
     home: path.join(dir, 'home'),
     configFile: path.join(dir, 'config.yaml'),
+    runtimeDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cs-run-')),
   };
   for (const d of [p.userDataDir, p.extensionsDir, p.home, path.join(p.userDataDir, 'User')]) fs.mkdirSync(d, { recursive: true });
   fs.writeFileSync(p.configFile, 'auth: none\ncert: false\n');
@@ -149,7 +157,7 @@ function profileEnv(p: Profile): NodeJS.ProcessEnv {
     XDG_CONFIG_HOME: path.join(p.home, '.config'),
     XDG_DATA_HOME: path.join(p.home, '.local', 'share'),
     XDG_CACHE_HOME: path.join(p.home, '.cache'),
-    XDG_RUNTIME_DIR: path.join(p.home, '.run'),
+    XDG_RUNTIME_DIR: p.runtimeDir,
   };
 }
 
@@ -202,12 +210,15 @@ export interface CodeServer {
   authority: string;
   profile: Profile;
   logFile: string;
+  /** Date.now() when the server was spawned. */
+  startedAt: number;
   process: ChildProcess;
   /** Stops code-server and every process it started (its process group). Safe to call twice. */
   stop(): Promise<void>;
 }
 
 const liveGroups = new Set<number>();
+const liveDirs = new Set<string>();
 let exitHooked = false;
 function hookExit(): void {
   if (exitHooked) return;
@@ -221,6 +232,7 @@ function hookExit(): void {
         /* already gone */
       }
     }
+    for (const d of liveDirs) fs.rmSync(d, { recursive: true, force: true });
   });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => {
@@ -274,6 +286,7 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
   if (!pgid) throw new Error(`could not spawn ${CODE_SERVER_BIN}`);
   hookExit();
   liveGroups.add(pgid);
+  liveDirs.add(profile.runtimeDir);
 
   let exited: string | undefined;
   const exitPromise = new Promise<void>((resolve) => {
@@ -286,17 +299,13 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      if (!groupAlive(pgid)) {
-        liveGroups.delete(pgid);
-        return;
-      }
       try {
         process.kill(-pgid, 'SIGTERM');
       } catch {
         /* gone */
       }
       const deadline = Date.now() + 5000;
-      while (Date.now() < deadline && (exited === undefined || groupAlive(pgid))) await sleep(100);
+      while (Date.now() < deadline && groupAlive(pgid)) await sleep(100);
       if (groupAlive(pgid)) {
         log('code-server did not stop within 5 s of SIGTERM: SIGKILL');
         try {
@@ -307,6 +316,8 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
         await withTimeout(exitPromise, 5000, 'waiting for code-server to die after SIGKILL').catch((e) => log(String(e)));
       }
       liveGroups.delete(pgid);
+      liveDirs.delete(profile.runtimeDir);
+      fs.rmSync(profile.runtimeDir, { recursive: true, force: true });
     })();
     return stopping;
   };
@@ -332,7 +343,7 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
     await sleep(200);
   }
   log(`code-server up on ${url} in ${Date.now() - started} ms (profile ${profile.dir})`);
-  return { port, url, authority: `127.0.0.1:${port}`, profile, logFile, process: child, stop };
+  return { port, url, authority: `127.0.0.1:${port}`, profile, logFile, startedAt: started, process: child, stop };
 }
 
 // ------------------------------------------------------------------ browser
@@ -347,6 +358,8 @@ export async function launchBrowser(opts: { timeoutMs?: number } = {}): Promise<
     headless: true,
     args: CHROMIUM_ARGS,
     timeout: opts.timeoutMs ?? 60_000,
+    // keep chromium's crash-report database etc. out of the real HOME
+    env: { ...process.env, HOME: path.join(WORK, 'chromium-home') },
   });
 }
 
@@ -470,6 +483,98 @@ export async function waitForNotification(page: Page, text: string | RegExp, tim
     throw new Error(`no notification matching ${String(text)} within ${timeoutMs / 1000} s`);
   });
   return (await toast.innerText()).trim();
+}
+
+/**
+ * Waits until the extension host has activated `extensionId` (publisher.name), read from the
+ * remote extension host's log (user-data/logs/<time>/exthost<N>/remoteexthost.log), which logs
+ * "ExtensionService#_doActivateExtension <id>, ..." as activation starts and
+ * "Activating extension <id> failed due to an error:" when activate() throws (then this throws too).
+ * Open the workbench first: the extension host starts with the first window.
+ */
+export async function waitForExtensionActivation(cs: CodeServer, extensionId: string, timeoutMs = 30_000): Promise<void> {
+  const logsRoot = path.join(cs.profile.userDataDir, 'logs');
+  const esc = extensionId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const startRe = new RegExp(`_doActivateExtension ${esc},`, 'i');
+  const failRe = new RegExp(`Activating extension '?${esc}'? failed`, 'i');
+  const readLogs = (): string => {
+    let text = '';
+    for (const session of fs.existsSync(logsRoot) ? fs.readdirSync(logsRoot) : []) {
+      const sessionDir = path.join(logsRoot, session);
+      if (!fs.statSync(sessionDir).isDirectory()) continue;
+      for (const host of fs.readdirSync(sessionDir)) {
+        const f = path.join(sessionDir, host, 'remoteexthost.log');
+        if (host.startsWith('exthost') && fs.existsSync(f) && fs.statSync(f).mtimeMs >= cs.startedAt - 1000) {
+          text += fs.readFileSync(f, 'utf8');
+        }
+      }
+    }
+    return text;
+  };
+  const checkFailed = (text: string): void => {
+    const failed = failRe.exec(text);
+    if (failed) {
+      const what = text.slice(failed.index, failed.index + 2000).split('\n').slice(0, 3).join(' | ');
+      throw new Error(`extension ${extensionId} failed to activate: ${what}`);
+    }
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = readLogs();
+    checkFailed(text);
+    if (startRe.test(text)) {
+      // activation has started; give activate() a moment to finish (or fail) and register its commands
+      await sleep(500);
+      checkFailed(readLogs());
+      return;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`extension ${extensionId} was not activated within ${timeoutMs / 1000} s (looked in ${logsRoot}/*/exthost*/remoteexthost.log)`);
+    }
+    await sleep(250);
+  }
+}
+
+const EXT_HOST = '[Extension Host]';
+
+/**
+ * The text of a page console message, printf-formatted like Node's console.log. The extension
+ * host's console.log/warn/error reach the page console as
+ * ('%c[Extension Host] %c<format>', 'color: blue', 'color: ', ...args); util.format drops the %c
+ * CSS arguments. fromExtHost tells those apart from the workbench's own messages, and text has
+ * the '[Extension Host] ' prefix removed.
+ */
+export async function consoleMessageText(msg: ConsoleMessage): Promise<{ fromExtHost: boolean; text: string }> {
+  let text: string;
+  try {
+    const values = await withTimeout(
+      Promise.all(msg.args().map((a) => a.jsonValue().catch(() => '[unserializable]'))),
+      5000,
+      'reading a console message',
+    );
+    text = values.length ? util.format(...values) : msg.text();
+  } catch {
+    text = msg.text();
+  }
+  if (!text.startsWith(EXT_HOST)) return { fromExtHost: false, text };
+  text = text.slice(EXT_HOST.length);
+  if (text === '%') text = ''; // console.log() with no arguments
+  else if (text.startsWith(' ')) text = text.slice(1);
+  return { fromExtHost: true, text };
+}
+
+/**
+ * Calls `onLine` (in order) with each console line the extension host forwards to this page;
+ * register before openWorkbench navigates (in beforeNavigate) to catch activation-time logs.
+ */
+export function onExtensionHostConsole(page: Page, onLine: (text: string, type: string) => void): void {
+  let queue: Promise<void> = Promise.resolve();
+  page.on('console', (msg) => {
+    queue = queue.then(async () => {
+      const { fromExtHost, text } = await consoleMessageText(msg);
+      if (fromExtHost) onLine(text, msg.type());
+    });
+  });
 }
 
 /** Saves a PNG of the page to .test-work/screenshots/<name>.png and returns its path. */

@@ -12,8 +12,9 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ConsoleMessage } from 'playwright-core';
-import { WORK, launchBrowser, log, openWorkbench, screenshot, startCodeServer, withTimeout } from './codeServer.ts';
+import { WORK, consoleMessageText, launchBrowser, log, openWorkbench, screenshot, startCodeServer, withTimeout } from './codeServer.js';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 interface Args {
   extensionDevelopmentPath: string;
@@ -76,22 +77,6 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-/**
- * Text of a console message as the extension host sent it. Extension-host logs arrive in the
- * page console as `%c[Extension Host] %c<text> %c(at ...)` with CSS arguments; strip those.
- */
-function consoleText(msg: ConsoleMessage): { fromExtHost: boolean; text: string } {
-  const raw = msg.text();
-  const fromExtHost = raw.includes('[Extension Host]');
-  let text = raw.replace(/%c/g, '');
-  if (fromExtHost) {
-    text = text.replace(/^\s*\[Extension Host\]\s?/, '');
-    // drop the trailing CSS arguments playwright appends to the text (e.g. "color: blue")
-    text = text.replace(/\s+(?:color|font-weight|background)[^\n]*$/, '');
-  }
-  return { fromExtHost, text };
-}
-
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const started = Date.now();
@@ -103,40 +88,78 @@ async function main(): Promise<number> {
   try {
     browser = await launchBrowser();
     const remote = (p: string) => `vscode-remote://${cs.authority}${p}`;
+    // debugId: without it the workbench treats this as a CLI test run and sends the extension
+    // host's console to its log service, where it cannot be told apart from the workbench's own
+    // INFO lines. With it, each line arrives in the page console as '[Extension Host] ...'.
+    // It only names the (absent) debug session; no debugger is attached and the exit code still
+    // reaches codeAutomationExit.
     const payload = JSON.stringify([
       ['extensionDevelopmentPath', remote(args.extensionDevelopmentPath)],
       ['extensionTestsPath', remote(args.extensionTestsPath)],
+      ['debugId', 'se-inspector-e2e'],
     ]);
 
     let resolveExit!: (code: number) => void;
     const exitCode = new Promise<number>((r) => (resolveExit = r));
+    // console messages are formatted asynchronously: print them in order through one queue
+    let printing: Promise<void> = Promise.resolve();
+    const counts: { passing?: number; failing?: number; pending?: number } = {};
+    const logsDir = path.join(cs.profile.dir, 'workbench-logs');
     const page = await openWorkbench(browser, cs, folder, {
       query: { payload },
       beforeNavigate: async (p) => {
-        await p.exposeFunction('codeAutomationExit', (code: unknown) => {
+        // codeAutomationExit(code, logs): logs are the workbench's log files, kept for debugging
+        await p.exposeFunction('codeAutomationExit', (code: unknown, logs: unknown) => {
+          try {
+            for (const l of Array.isArray(logs) ? logs : []) {
+              const rel = String(l?.relativePath ?? '');
+              if (!rel || rel.includes('..')) continue;
+              fs.mkdirSync(path.dirname(path.join(logsDir, rel)), { recursive: true });
+              fs.writeFileSync(path.join(logsDir, rel), String(l?.contents ?? ''));
+            }
+          } catch {
+            /* logs are only a convenience */
+          }
           resolveExit(typeof code === 'number' ? code : Number(code) || 0);
         });
         p.on('console', (msg) => {
-          const { fromExtHost, text } = consoleText(msg);
-          if (fromExtHost) process.stdout.write(`${text}\n`);
-          else if (args.verbose) process.stderr.write(`[workbench ${msg.type()}] ${text}\n`);
+          printing = printing.then(async () => {
+            const { fromExtHost, text } = await consoleMessageText(msg);
+            if (fromExtHost) {
+              process.stdout.write(`${text}\n`);
+              const m = /^\s*(\d+) (passing|failing|pending)\b/.exec(text);
+              if (m) counts[m[2] as keyof typeof counts] = Number(m[1]);
+            }
+            else if (args.verbose) process.stderr.write(`[workbench ${msg.type()}] ${text}\n`);
+          });
         });
       },
     });
-    const elapsed = Date.now() - started;
-    const code = await withTimeout(
+    const remaining = Math.max(1000, args.timeoutSec * 1000 - (Date.now() - started));
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([
       exitCode,
-      Math.max(1000, args.timeoutSec * 1000 - elapsed),
-      `the extension tests did not finish (window.codeAutomationExit was not called) within ${args.timeoutSec} s`,
-    ).catch(async (e: Error) => {
-      log(e.message);
+      new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), remaining))),
+    ]).finally(() => clearTimeout(timer));
+    // let the last console messages arrive and print before reporting
+    await sleep(300);
+    await withTimeout(printing, 10_000, 'printing the console output').catch((e: Error) => log(e.message));
+    if (code === 'timeout') {
+      log(`ERROR: the extension tests did not finish within --timeout ${args.timeoutSec} s (window.codeAutomationExit was never called)`);
       await screenshot(page, 'extension-tests-timeout').catch(() => {});
       return 1;
-    });
+    }
+    if (fs.existsSync(logsDir)) log(`workbench logs: ${logsDir}`);
+    // mocha's "N passing" / "N failing" are not a summary CI recognises: add the plain closing line
+    if (counts.passing !== undefined || counts.failing !== undefined) {
+      const skipped = counts.pending ? `, ${counts.pending} skipped` : '';
+      process.stdout.write(`extension-tests: ${counts.passing ?? 0} passed, ${counts.failing ?? 0} failed${skipped}\n`);
+      if (code === 0 && !counts.passing) log('warning: the suite exited 0 but ran no passing test');
+    }
     log(`extension tests finished with exit code ${code} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return code;
   } finally {
-    await browser?.close().catch(() => {});
+    if (browser) await withTimeout(browser.close(), 15_000, 'closing chromium').catch((e: Error) => log(e.message));
     await cs.stop();
   }
 }

@@ -18,7 +18,7 @@ export type Request = InspectRequest | ExciteRequest;
 
 export interface InspectResult {
   report: InspectReport;
-  /** Where each node is declared in the model's JSON text (byte offsets), for reveal and hovers. */
+  /** Where each node's name string (quotes included) is in the model's JSON text: character offsets, for reveal. */
   sources: Record<string, { start: number; end: number }>;
 }
 

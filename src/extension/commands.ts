@@ -1,0 +1,92 @@
+/** The command table: one factory per `seInspector.<name>`, its keys those of COMMAND_TITLES. */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { type CommandName, commandId } from './commandIds.js';
+import { isModelPath, type Ctx } from './ctx.js';
+import { pickImageByQuickPick } from './images.js';
+import { ModelReportProvider } from './modelReport.js';
+import type { BlocksTreeProvider } from './sidePanel.js';
+
+export interface Parts {
+  ctx: Ctx;
+  tree: BlocksTreeProvider;
+}
+type Cmd = (...args: unknown[]) => unknown;
+
+/** The model the user means: the command's argument, else the active editor/tab if it is a model. */
+export function activeModel(arg: unknown): vscode.Uri | undefined {
+  if (arg instanceof vscode.Uri) return arg;
+  const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  if (tab instanceof vscode.TabInputCustom && tab.viewType === ModelReportProvider.viewType) return tab.uri;
+  if (tab instanceof vscode.TabInputText && isModelPath(tab.uri.fsPath)) return tab.uri;
+  const doc = vscode.window.activeTextEditor?.document;
+  if (doc && isModelPath(doc.uri.fsPath)) return doc.uri;
+  return undefined;
+}
+
+async function pickModel(ctx: Ctx): Promise<vscode.Uri | undefined> {
+  type Item = vscode.QuickPickItem & { uri?: vscode.Uri; browse?: boolean };
+  const qp = vscode.window.createQuickPick<Item>();
+  qp.title = 'SE Inspector: inspect a model';
+  qp.placeholder = 'Model file (.keras, .h5, model.json, Keras JSON)';
+  qp.busy = true;
+  const browse: Item = { label: '$(folder-opened) Browse...', browse: true, alwaysShow: true };
+  qp.items = [browse];
+  qp.show();
+  void ctx.findWorkspaceModels().then((uris) => {
+    qp.items = [...uris.map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri, true), uri })), browse];
+    qp.busy = false;
+  });
+  const choice = await new Promise<Item | undefined>((resolve) => {
+    qp.onDidAccept(() => resolve(qp.selectedItems[0]));
+    qp.onDidHide(() => resolve(undefined));
+  });
+  qp.dispose();
+  if (!choice) return undefined;
+  if (choice.uri) return choice.uri;
+  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Models: ['keras', 'h5', 'hdf5', 'json'] }, openLabel: 'Inspect', title: 'SE Inspector: choose a model' });
+  return picked?.[0];
+}
+
+export async function openReport(uri: vscode.Uri): Promise<void> {
+  await vscode.commands.executeCommand('vscode.openWith', uri, ModelReportProvider.viewType);
+}
+
+const TABLE: Record<CommandName, (p: Parts) => Cmd> = {
+  inspectModel:
+    ({ ctx }) =>
+    async (arg) => {
+      const uri = activeModel(arg) ?? (await pickModel(ctx));
+      if (!uri) return undefined;
+      await openReport(uri);
+      return uri;
+    },
+  chooseImage:
+    ({ ctx }) =>
+    async (arg, image) => {
+      const uri = arg instanceof vscode.Uri ? arg : (ctx.focus ?? activeModel(undefined));
+      if (!uri) return void vscode.window.showInformationMessage('SE Inspector: open a model first (Inspect SE model).');
+      const imagePath = typeof image === 'string' ? image : await pickImageByQuickPick(ctx);
+      if (!imagePath) return undefined;
+      ctx.setFocus(uri);
+      return ctx.runOnImage(uri, imagePath);
+    },
+  refresh:
+    ({ ctx, tree }) =>
+    async () => {
+      if (ctx.focus) await ctx.inspect(ctx.focus, { force: true });
+      tree.refresh();
+    },
+  revealLayer:
+    ({ ctx }) =>
+    async (uri, layer) => {
+      if (!(uri instanceof vscode.Uri) || typeof layer !== 'string') return false;
+      if (/\.json$/i.test(uri.fsPath)) return ctx.reveal(uri, layer);
+      await openReport(uri);
+      return false;
+    },
+};
+
+export function registerCommands(parts: Parts): vscode.Disposable[] {
+  return (Object.keys(TABLE) as CommandName[]).map((name) => vscode.commands.registerCommand(commandId(name), TABLE[name](parts)));
+}

@@ -1,0 +1,275 @@
+/**
+ * The excitation heatmap: one row per SE block in network order, one column per channel, every
+ * row stretched to the same width (a block of C channels has cells W/C wide; the scale line says
+ * so). Values 0..1 through a perceptual colormap; NaN/Inf are hatched red ("invalid"), never a
+ * colour of the scale. Hover shows block, channel, value; channels can be sorted by value.
+ */
+import type { Colormap, ExcitationRow, ExcitationRun } from '../../src/protocol/messages.js';
+import { post } from './api.js';
+import { lut } from './colormap.js';
+import { h } from './dom.js';
+
+const LEGEND_H = 44;
+
+interface Layout {
+  labelW: number;
+  plotW: number;
+  rowH: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+export class Heatmap {
+  readonly el: HTMLElement;
+  private readonly canvas = h('canvas', { class: 'heatmap-canvas', role: 'img', 'aria-label': 'Excitation heatmap' });
+  private readonly tooltip = h('div', { class: 'heatmap-tooltip', role: 'tooltip', hidden: true });
+  private readonly info = h('div', { class: 'heatmap-info' });
+  private readonly top5 = h('div', { class: 'top5' });
+  private readonly invalid = h('div', { class: 'banner warning', hidden: true });
+  private readonly sortBox: HTMLElement;
+  private run: ExcitationRun | null = null;
+  private colormap: Colormap = 'viridis';
+  private sorted = false;
+  /** Per row: channel order drawn (sorted or identity). */
+  private order: number[][] = [];
+  private layout: Layout | undefined;
+
+  constructor(opts: { sorted: boolean; onSortChange: (sorted: boolean) => void }) {
+    this.sorted = opts.sorted;
+    this.sortBox = h('vscode-checkbox', { label: 'Sort channels by value', 'aria-label': 'Sort channels by value' });
+    (this.sortBox as HTMLElement & { checked: boolean }).checked = this.sorted;
+    this.sortBox.addEventListener('change', () => {
+      this.sorted = (this.sortBox as HTMLElement & { checked: boolean }).checked;
+      opts.onSortChange(this.sorted);
+      this.draw();
+    });
+    const exportPng = h('vscode-button', { secondary: true, onclick: () => this.exportPng() }, 'Export PNG');
+    const exportCsv = h('vscode-button', { secondary: true, onclick: () => post({ type: 'exportCsv' }) }, 'Export CSV');
+    this.el = h(
+      'div',
+      { class: 'heatmap' },
+      this.invalid,
+      h('div', { class: 'heatmap-toolbar' }, this.sortBox, exportPng, exportCsv),
+      h('div', { class: 'heatmap-body' }, h('div', { class: 'heatmap-plot' }, this.canvas, this.tooltip), this.top5),
+      this.info,
+    );
+    this.canvas.addEventListener('mousemove', (e) => this.hover(e));
+    this.canvas.addEventListener('mouseleave', () => (this.tooltip.hidden = true));
+    new ResizeObserver(() => this.draw()).observe(this.el);
+  }
+
+  set(run: ExcitationRun | null): void {
+    this.run = run;
+    this.el.hidden = !run;
+    this.draw();
+  }
+
+  setColormap(map: Colormap): void {
+    this.colormap = map;
+    this.draw();
+  }
+
+  private computeOrder(): void {
+    this.order = (this.run?.blocks ?? []).map((b) => {
+      const idx = b.values.map((_, i) => i);
+      if (this.sorted) idx.sort((a, c) => (b.values[c] ?? -Infinity) - (b.values[a] ?? -Infinity));
+      return idx;
+    });
+  }
+
+  draw(): void {
+    const run = this.run;
+    if (!run) return;
+    this.computeOrder();
+    const cs = getComputedStyle(document.body);
+    const fg = cs.getPropertyValue('--vscode-foreground').trim() || '#ccc';
+    const font = `${cs.getPropertyValue('--vscode-font-size').trim() || '12px'} ${cs.getPropertyValue('--vscode-font-family').trim() || 'sans-serif'}`;
+    const plotBox = this.canvas.parentElement!;
+    const width = Math.max(160, plotBox.clientWidth || 300);
+    const labelW = Math.round(Math.min(170, width * 0.32));
+    const plotW = width - labelW - 8;
+    const rowH = run.blocks.length > 40 ? 8 : 16;
+    const top = 4;
+    const height = top + rowH * run.blocks.length + LEGEND_H;
+    this.layout = { labelW, plotW, rowH, top, width, height };
+    const dpr = window.devicePixelRatio || 1;
+    this.canvas.width = Math.round(width * dpr);
+    this.canvas.height = Math.round(height * dpr);
+    this.canvas.style.width = `${width}px`;
+    this.canvas.style.height = `${height}px`;
+    const g = this.canvas.getContext('2d')!;
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.clearRect(0, 0, width, height);
+    g.font = font;
+    g.textBaseline = 'middle';
+    const colors = lut(this.colormap);
+    const hatch = hatchPattern(g);
+    run.blocks.forEach((b, r) => {
+      const y = top + r * rowH;
+      g.fillStyle = fg;
+      g.textAlign = 'right';
+      g.fillText(ellipsize(g, `${b.name} (${b.channels})`, labelW - 6), labelW - 6, y + rowH / 2);
+      const order = this.order[r];
+      const cw = plotW / b.channels;
+      for (let k = 0; k < b.channels; k++) {
+        const v = b.values[order[k]];
+        const x0 = labelW + k * cw;
+        g.fillStyle = v === null || v === undefined ? hatch : colors[Math.round(Math.min(1, Math.max(0, v)) * 255)];
+        // overlap by a hair so that no background line shows between cells
+        g.fillRect(x0, y, cw + 0.5, rowH - (rowH > 10 ? 1 : 0));
+      }
+    });
+    // legend: the scale 0..1, and the invalid swatch
+    const ly = top + rowH * run.blocks.length + 8;
+    const lw = Math.min(plotW, 240);
+    for (let i = 0; i < lw; i++) {
+      g.fillStyle = colors[Math.round((i / (lw - 1)) * 255)];
+      g.fillRect(labelW + i, ly, 1.5, 10);
+    }
+    g.fillStyle = fg;
+    g.textAlign = 'left';
+    g.fillText('0', labelW, ly + 20);
+    g.textAlign = 'right';
+    g.fillText('1', labelW + lw, ly + 20);
+    g.textAlign = 'center';
+    g.fillText(this.colormap, labelW + lw / 2, ly + 20);
+    g.textAlign = 'right';
+    g.fillText('excitation', labelW - 6, ly + 5);
+    if (plotW - lw > 90) {
+      g.fillStyle = hatch;
+      g.fillRect(labelW + lw + 16, ly, 14, 10);
+      g.fillStyle = fg;
+      g.textAlign = 'left';
+      g.fillText('NaN/Inf', labelW + lw + 34, ly + 5);
+    }
+    this.renderSide(run);
+  }
+
+  private renderSide(run: ExcitationRun): void {
+    const bad = run.blocks.filter((b) => b.nonFinite > 0);
+    this.invalid.hidden = bad.length === 0;
+    this.invalid.textContent = bad.length
+      ? `Invalid values: ${bad.reduce((a, b) => a + b.nonFinite, 0)} NaN/Inf excitation values in ${bad.map((b) => b.name).join(', ')} (hatched red, not part of the scale).`
+      : '';
+    const widths = [...new Set(run.blocks.map((b) => b.channels))].sort((a, b) => a - b);
+    const plotW = this.layout?.plotW ?? 0;
+    this.info.replaceChildren(
+      h('div', null, `${run.modelName} on ${run.imageName} · backend ${run.backend} · preprocess ${run.preprocess} · input ${fmtShape(run.inputShape)} · load ${run.timings.load.toFixed(0)} ms, run ${run.timings.run.toFixed(0)} ms`),
+      h(
+        'div',
+        { class: 'muted' },
+        `Scale: every row spans the same width; a block of C channels has cells ${widths.map((c) => `${(plotW / c).toFixed(plotW / c < 1 ? 2 : 1)} px (C=${c})`).join(', ')} wide` +
+          (this.sorted ? '; channels sorted by value within each row.' : '; channels in model order.'),
+      ),
+    );
+    this.top5.replaceChildren(
+      h('div', { class: 'top5-title' }, 'Top-5 output'),
+      h('ol', null, ...run.top5.map((t) => h('li', null, h('span', { class: 'mono' }, `#${t.index}`), ` ${t.value.toFixed(4)}`))),
+    );
+  }
+
+  private hover(e: MouseEvent): void {
+    const run = this.run;
+    const L = this.layout;
+    if (!run || !L) return;
+    const rect = this.canvas.getBoundingClientRect();
+    const x = e.clientX - rect.left;
+    const y = e.clientY - rect.top;
+    const r = Math.floor((y - L.top) / L.rowH);
+    const b: ExcitationRow | undefined = run.blocks[r];
+    if (!b || x < L.labelW || x >= L.labelW + L.plotW) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    const k = Math.min(b.channels - 1, Math.floor(((x - L.labelW) / L.plotW) * b.channels));
+    const ch = this.order[r][k];
+    const v = b.values[ch];
+    this.tooltip.replaceChildren(
+      h('div', null, h('b', null, b.name), ` · block ${r + 1} of ${run.blocks.length}`),
+      h('div', null, `channel ${ch} of ${b.channels}`),
+      h('div', { class: v === null ? 'invalid' : '' }, v === null ? 'value: NaN/Inf (invalid)' : `value: ${v.toFixed(4)}`),
+      h('div', { class: 'muted' }, `block min ${b.stats.min.toFixed(3)} · mean ${b.stats.mean.toFixed(3)} · max ${b.stats.max.toFixed(3)}`),
+    );
+    this.tooltip.hidden = false;
+    const tx = Math.min(x + 12, L.width - 180);
+    this.tooltip.style.left = `${Math.max(0, tx)}px`;
+    this.tooltip.style.top = `${y + 14}px`;
+  }
+
+  private exportPng(): void {
+    post({ type: 'exportPng', dataUrl: this.canvas.toDataURL('image/png') });
+  }
+}
+
+function hatchPattern(g: CanvasRenderingContext2D): CanvasPattern | string {
+  const c = document.createElement('canvas');
+  c.width = 6;
+  c.height = 6;
+  const p = c.getContext('2d')!;
+  p.fillStyle = '#3a0000';
+  p.fillRect(0, 0, 6, 6);
+  p.strokeStyle = '#ff3030';
+  p.lineWidth = 1.5;
+  p.beginPath();
+  p.moveTo(0, 6);
+  p.lineTo(6, 0);
+  p.moveTo(-1, 1);
+  p.lineTo(1, -1);
+  p.moveTo(5, 7);
+  p.lineTo(7, 5);
+  p.stroke();
+  return g.createPattern(c, 'repeat') ?? '#ff3030';
+}
+
+function ellipsize(g: CanvasRenderingContext2D, text: string, max: number): string {
+  if (g.measureText(text).width <= max) return text;
+  let t = text;
+  while (t.length > 1 && g.measureText(`…${t}`).width > max) t = t.slice(1);
+  return `…${t}`;
+}
+
+const fmtShape = (s: (number | null)[]) => `(${s.map((d) => (d === null ? 'None' : d)).join(', ')})`;
+
+/** The drop zone / empty state: "Choose image..." buttons and drag & drop of an image file. */
+export function imagePicker(): HTMLElement {
+  const zone = h(
+    'div',
+    { class: 'dropzone', tabindex: 0 },
+    h('vscode-button', { onclick: () => post({ type: 'chooseImage', how: 'quickPick' }) }, 'Choose image...'),
+    h('vscode-button', { secondary: true, onclick: () => post({ type: 'chooseImage', how: 'dialog' }) }, 'Browse...'),
+    h('span', { class: 'muted' }, ' or drop a PNG/JPEG here (hold Shift when dragging from the explorer)'),
+  );
+  return zone;
+}
+
+/** Drag & drop of an image anywhere on the page. */
+export function enableDrop(target: HTMLElement): void {
+  target.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    target.classList.add('drag-over');
+  });
+  target.addEventListener('dragleave', (e) => {
+    if (e.target === target) target.classList.remove('drag-over');
+  });
+  target.addEventListener('drop', (e) => {
+    e.preventDefault();
+    target.classList.remove('drag-over');
+    void handleDrop(e.dataTransfer);
+  });
+}
+
+async function handleDrop(dt: DataTransfer | null): Promise<void> {
+  if (!dt) return;
+  const uriList = dt.getData('text/uri-list') || dt.getData('application/vnd.code.uri-list') || dt.getData('text/plain');
+  if (uriList && /^(file|vscode-remote):|^\//m.test(uriList.trim())) {
+    post({ type: 'dropImage', uri: uriList.trim() });
+    return;
+  }
+  const file = dt.files?.[0];
+  if (!file) return;
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  post({ type: 'dropImage', name: file.name, base64: btoa(bin) });
+}
