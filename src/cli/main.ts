@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util';
 import { analyze } from '../analysis/report.js';
 import { openModel } from '../formats/index.js';
 import { userMessage } from '../util/errors.js';
-import { runExcite } from './exciteCommand.js';
 import { formatReport } from './format.js';
 
 const USAGE = `usage:
@@ -54,6 +53,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'excite') {
     if (args.length !== 2) throw new UsageError('excite takes a model file and an image file');
+    // The runtime (TensorFlow.js and its wasm) loads only for runs, so `inspect` starts fast.
+    const { runExcite } = await import('./exciteCommand.js');
     return runExcite(args[0], args[1], { json: values.json, backend: values.backend!, preprocess: values.preprocess!, imageSize });
   }
   throw new UsageError(`unknown command '${command}'`);

@@ -6,7 +6,17 @@ import { randomUUID } from 'node:crypto';
 import fs, { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import h5wasm, { Attribute, Dataset, File as H5File, Group } from 'h5wasm/node';
+import type { Attribute, File as H5File } from 'h5wasm/node';
+
+/** h5wasm (4 MB of wasm) loads only when an HDF5 file is opened, so JSON models start fast. */
+let h5: Promise<typeof import('h5wasm/node')> | undefined;
+function h5wasm(): Promise<typeof import('h5wasm/node')> {
+  h5 ??= import('h5wasm/node').then(async (m) => {
+    await m.default.ready;
+    return m;
+  });
+  return h5;
+}
 import { FormatError } from '../../util/errors.js';
 
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -47,21 +57,26 @@ export interface Hdf5Dataset {
 
 /** A read-only HDF5 file: attributes, child names and datasets by path. */
 export class Hdf5File {
-  private constructor(private readonly file: H5File, private readonly label: string, private readonly cleanup?: () => void) {}
+  private constructor(
+    private readonly lib: typeof import('h5wasm/node'),
+    private readonly file: H5File,
+    private readonly label: string,
+    private readonly cleanup?: () => void,
+  ) {}
 
   /** Opens a file on disk; `label` names it in messages (e.g. `model.keras!model.weights.h5`). */
   static async open(path: string, label = path): Promise<Hdf5File> {
-    await h5wasm.ready;
+    const lib = await h5wasm();
     const head = readFileSync(path).subarray(0, 8);
     if (!hasHdf5Signature(head)) throw new FormatError('is not an HDF5 file (no HDF5 signature)', label);
-    const r = quietly(() => new H5File(path, 'r'));
+    const r = quietly(() => new lib.File(path, 'r'));
     if (r.error || !r.value || !(r.value.file_id > 0n)) {
       const truncated = /truncated file: eof = (\d+).*stored_eof = (\d+)/.exec(r.diagnostics);
       if (truncated) throw new FormatError(`the HDF5 file is truncated (${truncated[1]} of ${truncated[2]} bytes)`, label);
       const minor = [...r.diagnostics.matchAll(/minor: (.*)/g)].map((m) => m[1].trim()).pop();
       throw new FormatError(`HDF5 cannot open the file${minor ? ` (${minor.toLowerCase()})` : ''}`, label);
     }
-    return new Hdf5File(r.value, label);
+    return new Hdf5File(lib, r.value, label);
   }
 
   /** Opens HDF5 bytes (e.g. from inside a zip) through a private temporary file. */
@@ -70,7 +85,7 @@ export class Hdf5File {
     writeFileSync(path, bytes);
     try {
       const f = await Hdf5File.open(path, label);
-      return new Hdf5File(f.file, label, () => rmSync(path, { force: true }));
+      return new Hdf5File(f.lib, f.file, label, () => rmSync(path, { force: true }));
     } catch (e) {
       rmSync(path, { force: true });
       throw e;
@@ -89,12 +104,12 @@ export class Hdf5File {
 
   keys(path: string): string[] {
     const g = this.file.get(path);
-    return g instanceof Group ? g.keys() : [];
+    return g instanceof this.lib.Group ? g.keys() : [];
   }
 
   dataset(path: string): Hdf5Dataset | undefined {
     const d = this.file.get(path);
-    if (!(d instanceof Dataset)) return undefined;
+    if (!(d instanceof this.lib.Dataset)) return undefined;
     const label = this.label;
     return {
       shape: (d.shape ?? []).map(Number),
