@@ -3,6 +3,7 @@ import { analyze } from '../analysis/report.js';
 import { openModel } from '../formats/index.js';
 import { excite, loadModel } from '../runtime/excite.js';
 import { ModelError } from '../util/errors.js';
+import { exciteFolder, listImages } from './exciteFolder.js';
 import { table } from './format.js';
 
 export interface ExciteOptions {
@@ -42,4 +43,32 @@ export async function runExcite(modelPath: string, imagePath: string, o: ExciteO
   } finally {
     loaded.dispose();
   }
+}
+
+/** `excite <model> <folder>`: one summary line per image; the work spread over worker threads. */
+export async function runExciteFolder(entry: URL, modelPath: string, folder: string, o: ExciteOptions & { workers?: number }): Promise<number> {
+  const images = listImages(folder);
+  if (images.length === 0) throw new ModelError('has no PNG or JPEG image', folder);
+  // Fail fast, in this thread, on a model that cannot be run at all.
+  const report = analyze(await openModel(modelPath, { assumedImageSize: o.imageSize }));
+  if (report.seBlocks.length === 0) throw new ModelError('no SE block found, so there is no excitation to show', modelPath);
+  const r = await exciteFolder(entry, { model: modelPath, backend: o.backend, preprocess: o.preprocess, imageSize: o.imageSize }, images, o.workers);
+  if (o.json) console.log(JSON.stringify({ model: modelPath, folder, ...r }, null, 1));
+  else {
+    console.log(`${report.model.name}: ${images.length} images on ${r.workers} worker threads in ${r.wallMs.toFixed(0)} ms`);
+    console.log(
+      table(
+        ['image', 'top-1', 'run ms', 'mean excitation per block'],
+        r.images.map((x) =>
+          'result' in x
+            ? [x.image, `${x.result.output.top5[0]?.index}: ${x.result.output.top5[0]?.value.toFixed(3)}`, x.result.timings.run.toFixed(0), x.result.blocks.map((b) => b.stats.mean.toFixed(2)).join(' ')]
+            : [x.image, 'error', '', x.error],
+        ),
+        new Set([2]),
+      ),
+    );
+  }
+  const failed = r.images.filter((x) => 'error' in x);
+  for (const f of failed) if ('error' in f) console.error(`se-inspector: ${f.error}`);
+  return failed.length ? 1 : 0;
 }

@@ -1,5 +1,7 @@
 /** `se-inspector inspect|excite`: the core from a terminal. */
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { workerData } from 'node:worker_threads';
 import { analyze } from '../analysis/report.js';
 import { openModel } from '../formats/index.js';
 import { userMessage } from '../util/errors.js';
@@ -8,6 +10,7 @@ import { formatReport } from './format.js';
 const USAGE = `usage:
   se-inspector inspect <model> [--json] [--layers] [--ratios 2,4,8,16,32] [--image-size N]
   se-inspector excite <model> <image> [--json] [--backend auto|tfjs-node|wasm|cpu] [--preprocess auto|raw|unit|symmetric|caffe|torch]
+  se-inspector excite <model> <folder> [--workers N] [--json] ...   (every PNG/JPEG of the folder, spread over N threads)
 models: Keras .keras / .h5, Keras architecture JSON, tfjs model.json (layers or graph model)`;
 
 class UsageError extends Error {}
@@ -30,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
       'image-size': { type: 'string' },
       backend: { type: 'string', default: 'auto' },
       preprocess: { type: 'string', default: 'auto' },
+      workers: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -53,13 +57,32 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'excite') {
     if (args.length !== 2) throw new UsageError('excite takes a model file and an image file');
+    const options = { json: values.json, backend: values.backend!, preprocess: values.preprocess!, imageSize };
+    if (isFolder(args[1])) {
+      const workers = values.workers === undefined ? undefined : Number(values.workers);
+      if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) throw new UsageError('--workers wants a whole number from 1 to 64');
+      const { runExciteFolder } = await import('./exciteCommand.js');
+      return runExciteFolder(new URL(import.meta.url), args[0], args[1], { ...options, workers });
+    }
     // The runtime (TensorFlow.js and its wasm) loads only for runs, so `inspect` starts fast.
     const { runExcite } = await import('./exciteCommand.js');
-    return runExcite(args[0], args[1], { json: values.json, backend: values.backend!, preprocess: values.preprocess!, imageSize });
+    return runExcite(args[0], args[1], options);
   }
   throw new UsageError(`unknown command '${command}'`);
 }
 
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+if ((workerData as { role?: string } | undefined)?.role === 'se-inspector-excite-worker') {
+  // This module is also the entry of the threads of `excite <model> <folder>`.
+  void import('./exciteFolder.js').then((m) => m.runFolderWorker());
+} else
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -112,7 +112,7 @@ export function readWeights(modelPath: string, m: Manifest, only?: Set<string>):
   checkShards(modelPath, m);
   const store: WeightStore = new Map();
   m.groups.forEach((paths, gi) => {
-    const buf = Buffer.concat(paths.map((p) => readFileSync(p)));
+    const buf = paths.length === 1 ? readFileSync(paths[0]) : Buffer.concat(paths.map((p) => readFileSync(p)));
     for (const w of m.weights) {
       if (w.group !== gi || (only && !only.has(w.name))) continue;
       const bytes = new Uint8Array(buf.buffer, buf.byteOffset + w.offset, w.bytes);
@@ -123,6 +123,8 @@ export function readWeights(modelPath: string, m: Manifest, only?: Set<string>):
 }
 
 function decode(w: ManifestWeight, bytes: Uint8Array): Float32Array {
+  // Plain float32 weights are used in place (a view on the shard), so loading does not hold two copies.
+  if (!w.quantization && w.dtype === 'float32' && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   const copy = bytes.slice().buffer;
   const q = w.quantization;
   if (q?.dtype === 'float16') return Float32Array.from(new Uint16Array(copy), halfToFloat);
