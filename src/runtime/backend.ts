@@ -31,12 +31,20 @@ const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm'];
 
 let wasmDirectory: string | undefined;
 let current: BackendInfo | undefined;
-/** Why each backend could not start, so a failure is explained once and not retried. */
-const failures = new Map<BackendName, string>();
+
+/** Why a backend could not start: a short form for `auto`'s reason, the full one for errors. Kept so a failure is not retried. */
+interface Failure {
+  short: string;
+  long: string;
+}
+const failures = new Map<BackendName, Failure>();
+/** What a user should know about the wasm binaries that were used (a set directory lacking them). */
+let wasmNote: string | undefined;
 
 /**
  * Where the `.wasm` binaries are, for bundles that know better than our search (call before
- * the first `initBackend`). The folder must hold tfjs-backend-wasm.wasm and tfjs-backend-wasm-simd.wasm.
+ * the first `initBackend`; once wasm runs it has no effect). The folder must hold
+ * tfjs-backend-wasm.wasm and tfjs-backend-wasm-simd.wasm.
  */
 export function setWasmDirectory(dir: string): void {
   wasmDirectory = dir;
@@ -87,12 +95,31 @@ export function findWasmDirectory(): { dir?: string; searched: string[] } {
 
 let wasmPathsSet = false;
 
-async function tryBackend(name: BackendName): Promise<string | undefined> {
+type Listeners = Record<'uncaughtException' | 'unhandledRejection', unknown[]>;
+
+function processListeners(): Listeners {
+  return { uncaughtException: process.listeners('uncaughtException'), unhandledRejection: process.listeners('unhandledRejection') };
+}
+
+/**
+ * The Emscripten glue of the wasm backend installs process handlers that rethrow every uncaught
+ * exception and unhandled rejection; Node then prints the whole minified glue line (tens of KB)
+ * with any crash of the host program. Those handlers are removed again: Node's defaults do the same
+ * job without the noise.
+ */
+function removeListenersAddedSince(before: Listeners): void {
+  for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+    for (const l of process.listeners(event as 'uncaughtException')) if (!before[event].includes(l)) process.removeListener(event as 'uncaughtException', l);
+  }
+}
+
+async function tryBackend(name: BackendName): Promise<Failure | undefined> {
   const known = failures.get(name);
   if (known) return known;
-  const fail = (why: string) => {
-    failures.set(name, why);
-    return why;
+  const fail = (long: string, short = long) => {
+    const f = { short, long };
+    failures.set(name, f);
+    return f;
   };
   if (name === 'tfjs-node') {
     try {
@@ -101,61 +128,82 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
       await import(/* @vite-ignore */ spec);
     } catch (e) {
       const code = (e as { code?: string }).code;
-      const why = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND'
-        ? '@tensorflow/tfjs-node is not installed (an optional dependency: `npm install @tensorflow/tfjs-node` where it can download libtensorflow)'
-        : `@tensorflow/tfjs-node failed to load: ${String((e as Error).message ?? e).split('\n')[0]}`;
-      return fail(why);
+      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND')
+        return fail('@tensorflow/tfjs-node is not installed (an optional dependency: `npm install @tensorflow/tfjs-node` where it can download libtensorflow)', 'tfjs-node is not installed');
+      return fail(`@tensorflow/tfjs-node failed to load: ${String((e as Error).message ?? e).split('\n')[0]}`, 'tfjs-node failed to load');
     }
-    if (!tf.findBackendFactory(TF_NAME[name])) return fail('@tensorflow/tfjs-node loaded but registered no "tensorflow" backend (two copies of tfjs-core?)');
+    if (!tf.findBackendFactory(TF_NAME[name])) return fail('@tensorflow/tfjs-node loaded but registered no "tensorflow" backend (two copies of tfjs-core?)', 'tfjs-node registered no backend');
   }
   if (name === 'wasm' && !wasmPathsSet) {
     const { dir, searched } = findWasmDirectory();
-    if (!dir) return fail(`the wasm binaries (${WASM_FILES.join(', ')}) are in none of: ${searched.join(', ')}`);
+    if (!dir) return fail(`the wasm binaries (${WASM_FILES.join(', ')}) are in none of: ${searched.join(', ')}`, 'wasm binaries not found');
+    if (wasmDirectory && dir !== wasmDirectory) wasmNote = `the wasm folder set by the host (${wasmDirectory}) lacks the binaries; using ${dir}`;
     try {
       wasmBackend.setWasmPaths(dir.endsWith('/') || dir.endsWith('\\') ? dir : `${dir}/`);
       wasmPathsSet = true;
     } catch (e) {
-      return fail(`cannot set the wasm path: ${(e as Error).message}`);
+      return fail(`cannot set the wasm path: ${(e as Error).message}`, 'wasm path not settable');
     }
   }
   let ok: boolean;
+  const before = processListeners();
   try {
     ok = await tf.setBackend(TF_NAME[name]);
   } catch (e) {
-    return fail(`it failed to start: ${String((e as { message?: string }).message ?? e).split('\n')[0]}`);
+    return fail(`it failed to start: ${String((e as { message?: string }).message ?? e).split('\n')[0]}`, `${name} failed to start`);
+  } finally {
+    removeListenersAddedSince(before);
   }
   // tfjs reports failure by returning false, or by quietly running another backend.
   const actual = tf.getBackend();
-  if (!ok) return fail('it failed to start (tf.setBackend returned false)');
-  if (actual !== TF_NAME[name]) return fail(`tfjs started '${actual}' instead`);
+  if (!ok) return fail('it failed to start (tf.setBackend returned false)', `${name} failed to start`);
+  if (actual !== TF_NAME[name]) return fail(`tfjs started '${actual}' instead`, `${name} did not start`);
   return undefined;
 }
 
+/** One line on how the running backend computes. */
+async function describe(name: BackendName): Promise<string> {
+  if (name === 'tfjs-node') return 'tfjs-node (libtensorflow, multi-threaded)';
+  if (name === 'cpu') return 'cpu (plain JavaScript, slow)';
+  let simd = false;
+  try {
+    simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+  } catch {
+    /* unknown */
+  }
+  let threads = 1;
+  try {
+    threads = wasmBackend.getThreadsCount();
+  } catch {
+    /* not reported */
+  }
+  return `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'})${wasmNote ? `; ${wasmNote}` : ''}`;
+}
+
 /**
- * Starts the requested backend (or the best available one for `auto`) and returns what runs.
- * An explicit backend that cannot start is a RuntimeError naming why; `auto` falls back and
- * says why in `reason`.
+ * Starts the requested backend (for `auto`: tfjs-node, else wasm, else cpu) and returns what
+ * runs, checked with tf.getBackend(). An explicit backend that cannot start is a RuntimeError
+ * naming why; `auto` falls back and says why in `reason`.
  */
 export async function initBackend(requested: BackendRequest = 'auto'): Promise<BackendInfo> {
   tf.env().set('PROD', true); // no console noise ("install tfjs-node" banners) in a CLI or extension
-  if (current && (requested === 'auto' || requested === current.name) && tf.getBackend() === TF_NAME[current.name]) return current;
   if (requested !== 'auto') {
-    const why = await tryBackend(requested);
-    if (why) throw new RuntimeError(`backend '${requested}' is not available: ${why}`);
-    current = { name: requested, reason: `requested '${requested}'` };
+    if (current?.name === requested && tf.getBackend() === TF_NAME[requested]) return current;
+    const f = await tryBackend(requested);
+    if (f) throw new RuntimeError(`backend '${requested}' is not available: ${f.long}`);
+    current = { name: requested, reason: `requested: ${await describe(requested)}` };
     return current;
   }
   const skipped: string[] = [];
   for (const name of ['tfjs-node', 'wasm', 'cpu'] as const) {
-    const why = await tryBackend(name);
-    if (!why) {
-      const base = name === 'tfjs-node' ? 'auto: tfjs-node is installed' : name === 'wasm' ? 'auto: wasm (SIMD, 1 thread)' : 'auto: plain JS cpu backend (slow)';
-      current = { name, reason: skipped.length ? `${base}; ${skipped.join('; ')}` : base };
+    const f = await tryBackend(name);
+    if (!f) {
+      current = { name, reason: `auto: ${await describe(name)}${skipped.length ? `; ${skipped.join('; ')}` : ''}` };
       return current;
     }
-    skipped.push(`${name} skipped: ${why}`);
+    skipped.push(f.short);
   }
-  throw new RuntimeError(`no TensorFlow.js backend could start: ${skipped.join('; ')}`);
+  throw new RuntimeError(`no TensorFlow.js backend could start: ${['tfjs-node', 'wasm', 'cpu'].map((n) => `${n}: ${failures.get(n as BackendName)?.long}`).join('; ')}`);
 }
 
 /** The backend started last, if any. */
@@ -166,9 +214,9 @@ export function currentBackend(): BackendInfo | undefined {
 /** Makes `name` the active backend again (after another model switched it). */
 export async function ensureBackend(name: BackendName): Promise<void> {
   if (tf.getBackend() === TF_NAME[name]) return;
-  const why = await tryBackend(name);
-  if (why) throw new RuntimeError(`backend '${name}' is not available: ${why}`);
-  current = { name, reason: current?.name === name ? current.reason : `requested '${name}'` };
+  const f = await tryBackend(name);
+  if (f) throw new RuntimeError(`backend '${name}' is not available: ${f.long}`);
+  if (current?.name !== name) current = { name, reason: `requested: ${await describe(name)}` };
 }
 
 /** tfjs' name for our backend name. */

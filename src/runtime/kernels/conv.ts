@@ -7,15 +7,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import { activationFn, fusedActivation } from './activation.js';
 import { first, pair, type HostWeight, type KernelTable, type PrepareContext, type RunFn } from './kernel.js';
 
-type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+type Pad = 'same' | 'valid';
+type Pads4 = [[number, number], [number, number], [number, number], [number, number]];
 
-function padOf(ctx: PrepareContext): Pad {
+/**
+ * tfjs' padding for the node: 'same' / 'valid', and for TF's EXPLICIT padding the amounts, applied
+ * with tf.pad before a 'valid' convolution (tfjs' fused depthwise kernel takes no explicit pads).
+ */
+function padOf(ctx: PrepareContext): { pad: Pad; prePad?: Pads4 } {
   const { padding, pads } = ctx.node.attrs;
   if (padding === 'explicit') {
     const p = pads ?? [[0, 0], [0, 0]];
-    return [[0, 0], [p[0][0], p[0][1]], [p[1][0], p[1][1]], [0, 0]];
+    return { pad: 'valid', prePad: [[0, 0], [p[0][0], p[0][1]], [p[1][0], p[1][1]], [0, 0]] };
   }
-  return padding === 'same' ? 'same' : 'valid';
+  return { pad: padding === 'same' ? 'same' : 'valid' };
 }
 
 function as4d(ctx: PrepareContext, x: tf.Tensor): tf.Tensor4D {
@@ -47,7 +52,7 @@ function kerasConv(ctx: PrepareContext): RunFn {
   const b = a.useBias === false ? undefined : ctx.need('bias');
   const strides = pair(a.strides, 1);
   const dilations = pair(a.dilations, 1);
-  const pad = padOf(ctx);
+  const { pad } = padOf(ctx);
   const { fused, after } = activationPlan(ctx, a.activation);
   const groups = a.groups ?? 1;
   if (k.shape.length !== 4) ctx.fail(`has a kernel of shape [${k.shape.join(', ')}], not 4D`);
@@ -81,7 +86,7 @@ function kerasDepthwise(ctx: PrepareContext): RunFn {
   const bias = b ? ctx.upload(b.values, b.shape) : undefined;
   const strides = pair(a.strides, 1);
   const dilations = pair(a.dilations, 1);
-  const pad = padOf(ctx);
+  const { pad } = padOf(ctx);
   const { fused, after } = activationPlan(ctx, a.activation);
   return (inputs) => {
     const y = tf.fused.depthwiseConv2d({ x: as4d(ctx, first(ctx, inputs)), filter, strides, pad, dilations, bias, ...fused });
@@ -125,14 +130,16 @@ function tfConv(depthwise: boolean) {
     });
     const strides = pair(a.strides, 1);
     const dilations = pair(a.dilations, 1);
-    const pad = padOf(ctx);
+    const { pad, prePad } = padOf(ctx);
     const { fused, after } = activationPlan(ctx, fusedOps.length ? a.activation : undefined, a.negativeSlope);
+    const actAfterAdd = activationFn(ctx, fusedOps.length ? a.activation : undefined);
     const wantsBias = fusedOps.includes('BiasAdd');
     const wantsAdd = fusedOps.includes('Add');
     if (fusedOps.some((f) => f !== 'BiasAdd' && f !== 'Add' && f.toLowerCase().replace(/_/g, '') !== (a.activation ?? '').replace(/_/g, '')))
       ctx.fail(`fuses ${JSON.stringify(fusedOps)}, which is not supported`);
     return (inputs) => {
-      const x = as4d(ctx, first(ctx, inputs));
+      const x0 = as4d(ctx, first(ctx, inputs));
+      const x = prePad ? tf.pad(x0, prePad) : x0;
       const extra = [...constants, ...inputs.slice(1)];
       const bias = wantsBias ? extra.shift() : undefined;
       const addend = wantsAdd ? extra.shift() : undefined;
@@ -142,8 +149,7 @@ function tfConv(depthwise: boolean) {
       if (addend) {
         y = depthwise ? tf.fused.depthwiseConv2d(args) : tf.fused.conv2d(args);
         y = tf.add(y, addend);
-        const act = activationFn(ctx, a.activation);
-        return act ? act(y) : y;
+        return actAfterAdd ? actAfterAdd(y) : y;
       }
       y = depthwise ? tf.fused.depthwiseConv2d({ ...args, ...fused }) : tf.fused.conv2d({ ...args, ...fused });
       return after ? after(y) : y;

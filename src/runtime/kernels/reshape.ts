@@ -37,9 +37,10 @@ function cropping(ctx: PrepareContext): RunFn {
   return (inputs) => {
     const x = first(ctx, inputs);
     if (x.rank !== 4) ctx.fail(`expects a 4D NHWC input, got shape [${x.shape.join(', ')}]`);
-    const h = x.shape[1] - t - b;
-    const w = x.shape[2] - l - r;
-    if (h <= 0 || w <= 0) ctx.fail(`crops away the whole ${x.shape[1]}x${x.shape[2]} input`);
+    const [, H, W] = x.shape as number[];
+    const h = H - t - b;
+    const w = W - l - r;
+    if (h <= 0 || w <= 0) ctx.fail(`crops away the whole ${H}x${W} input`);
     return tf.slice(x, [0, t, l, 0], [-1, h, w, -1]);
   };
 }
