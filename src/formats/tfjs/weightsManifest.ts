@@ -123,8 +123,10 @@ export function readWeights(modelPath: string, m: Manifest, only?: Set<string>):
 }
 
 function decode(w: ManifestWeight, bytes: Uint8Array): Float32Array {
-  // Plain float32 weights are used in place (a view on the shard), so loading does not hold two copies.
-  if (!w.quantization && w.dtype === 'float32' && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  // Large float32 weights are used in place (a view on the shard), so loading does not hold two copies;
+  // small ones are copied, so that one kept by its user does not pin the whole shard.
+  if (!w.quantization && w.dtype === 'float32' && bytes.byteOffset % 4 === 0 && bytes.byteLength >= 1 << 16)
+    return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   const copy = bytes.slice().buffer;
   const q = w.quantization;
   if (q?.dtype === 'float16') return Float32Array.from(new Uint16Array(copy), halfToFloat);
