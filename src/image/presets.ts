@@ -65,7 +65,7 @@ export function rescalesInside(graph: ModelGraph): { layer: string; op: string }
   const consumers = graph.nodes.filter((n) => n.inputs.some((i) => i.node === input));
   if (consumers.length !== 1) return undefined;
   const c = consumers[0];
-  if (c.op === 'Rescaling') return { layer: c.name, op: c.op };
+  if (c.op === 'Rescaling' || c.op === 'Normalization') return { layer: c.name, op: c.op };
   const s = c.attrs.scalars?.[0]?.value;
   if (s !== undefined && ((c.op === 'tf.Mul' && s > 0 && s <= 1 / 100) || (c.op === 'tf.RealDiv' && s >= 100))) return { layer: c.name, op: c.op };
   return undefined;

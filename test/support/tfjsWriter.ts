@@ -53,7 +53,7 @@ export async function writeLayersModel(dir: string, kerasConfig: any, seed = 1):
       const fanIn = w.shape.length > 1 ? w.shape.slice(0, -1).reduce((a, b) => a * b, 1) : 1;
       const v = new Float32Array(size);
       for (let i = 0; i < size; i++) {
-        if (w.name === 'moving_variance' || w.name === 'gamma') v[i] = 0.8 + 0.4 * rand();
+        if (w.name === 'moving_variance' || w.name === 'variance' || w.name === 'gamma') v[i] = 0.8 + 0.4 * rand();
         else if (w.name === 'moving_mean' || w.name === 'beta' || w.name === 'bias') v[i] = 0.1 * (rand() - 0.5);
         else v[i] = (rand() * 2 - 1) * Math.sqrt(3 / fanIn);
       }

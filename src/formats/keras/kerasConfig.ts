@@ -284,6 +284,19 @@ function readAttrs(op: string, c: Json, name: string, path: string): NodeAttrs {
       a.offset = num(c.offset) ?? 0;
       if (a.scale === undefined) throw new FormatError(`layer '${name}' (Rescaling) has a per-channel or missing scale ${JSON.stringify(c.scale)}, which is not supported`, path);
       break;
+    case 'Normalization': {
+      const axis = Array.isArray(c.axis) ? c.axis : [c.axis ?? -1];
+      if (axis.length !== 1 || (axis[0] !== -1 && axis[0] !== 3)) throw new FormatError(`layer '${name}' (Normalization) normalizes axis ${JSON.stringify(c.axis)}; only the channel axis (-1) is supported`, path);
+      // Given in the config, mean and variance are constants; otherwise they are adapted weights.
+      const list = (v: unknown) => (typeof v === 'number' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined);
+      if (c.mean !== undefined && c.mean !== null) {
+        a.mean = list(c.mean);
+        a.variance = list(c.variance);
+        if (!a.mean || !a.variance || a.mean.length !== a.variance.length) throw new FormatError(`layer '${name}' (Normalization) has unreadable mean/variance`, path);
+      }
+      if (c.invert === true) throw new FormatError(`layer '${name}' (Normalization) with invert=True is not supported`, path);
+      break;
+    }
     case 'Dropout':
     case 'SpatialDropout2D':
       a.rate = num(c.rate);

@@ -25,6 +25,17 @@ const layerNorm: OpRule = {
   },
 };
 
+/** Keras Normalization: adapted mean/variance (and a count kept for old saves) are non-trainable weights, unless the config gives them. */
+const normalization: OpRule = {
+  ops: ['Normalization'],
+  outputShape: (node, inputs) => one(node, inputs),
+  weights(node, inputs) {
+    if (node.attrs.mean) return [];
+    const c = channels(node, one(node, inputs));
+    return [param('mean', [c], false), param('variance', [c], false), param('count', [], false)];
+  },
+};
+
 /** Shape-preserving layers without weights. */
 const passThrough: OpRule = {
   ops: [
@@ -34,4 +45,4 @@ const passThrough: OpRule = {
   outputShape: (node, inputs) => one(node, inputs),
 };
 
-export const normalizationRules: OpRule[] = [batchNorm, layerNorm, passThrough];
+export const normalizationRules: OpRule[] = [batchNorm, layerNorm, normalization, passThrough];

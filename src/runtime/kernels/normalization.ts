@@ -58,6 +58,16 @@ function rescaling(ctx: PrepareContext): RunFn {
   };
 }
 
+/** Keras Normalization: (x - mean) / max(sqrt(variance), 1e-7) over the channel axis. */
+function normalization(ctx: PrepareContext): RunFn {
+  const a = ctx.node.attrs;
+  const mean = a.mean ?? ctx.need('mean').values;
+  const variance = a.variance ?? ctx.need('variance').values;
+  const m = ctx.upload(Array.from(mean), [mean.length]);
+  const inv = ctx.upload(Array.from(variance, (v) => 1 / Math.max(Math.sqrt(v), 1e-7)), [variance.length]);
+  return (inputs) => tf.mul(tf.sub(first(ctx, inputs), m), inv);
+}
+
 /** Inference-time identity: the input tensor itself is the output. */
 const identity = (ctx: PrepareContext): RunFn => (inputs) => first(ctx, inputs);
 
@@ -65,6 +75,7 @@ export const normalizationKernels: KernelTable = {
   BatchNormalization: batchNorm,
   LayerNormalization: layerNorm,
   Rescaling: rescaling,
+  Normalization: normalization,
   Dropout: identity,
   SpatialDropout2D: identity,
   GaussianNoise: identity,
