@@ -49,8 +49,13 @@ export async function main(argv: string[]): Promise<number> {
     const graph = await openModel(args[0], { assumedImageSize: imageSize });
     const report = analyze(graph, ratiosOf(values.ratios));
     console.log(values.json ? JSON.stringify(report, null, 1) : formatReport(report, { layers: values.layers }));
+    // The report is printed either way; scripts learn from the exit code that it is partial.
     if (report.seBlocks.length === 0) {
       console.error(`se-inspector: ${args[0]}: no SE block found (cost report printed above)`);
+      return 3;
+    }
+    if (!report.totals.complete) {
+      console.error(`se-inspector: ${args[0]}: cost incomplete: ${graph.warnings[0] ?? 'some layers have unknown shapes'}`);
       return 3;
     }
     return 0;
