@@ -1,20 +1,43 @@
 /**
  * The worker thread: reads models, analyses them and runs them (TF.js) off the extension host's
- * main thread. One request at a time per id; `cancel` aborts the request's signal.
+ * main thread.
+ *
+ * - Inspections run as they come (they only read files). Model runs (`excite`) run one at a time,
+ *   in arrival order: the weights of one model at a time are on the backend, and a run never
+ *   shares the (global) TF.js backend with another one.
+ * - `cancel` aborts the request's signal: a queued run is dropped at once, a running one stops at
+ *   the next layer (the runtime checks the signal between layers) after freeing its tensors.
+ * - Nothing a request does can stop the thread: every failure is answered as a one-line error,
+ *   and exceptions outside any request are reported to the host's log, not thrown.
  */
 import { readFileSync } from 'node:fs';
-import { parentPort } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { byteToCharOffset } from '../../hover/jsonHover.js';
 import { analyze } from '../../analysis/report.js';
 import { openModel } from '../../formats/index.js';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { excite, loadModel, setWasmDirectory } from '../../runtime/index.js';
-import { CancelledError, ModelError, userMessage } from '../../util/errors.js';
-import type { ExciteRequest, ExciteResult, FromWorker, InspectRequest, InspectResult, ToWorker } from './workerProtocol.js';
+import { excite, loadModel, runtimeMemory, setWasmDirectory } from '../../runtime/index.js';
+import { CancelledError, InspectorError, ModelError, userMessage } from '../../util/errors.js';
+import type {
+  DebugRequest,
+  DebugResult,
+  ExciteRequest,
+  ExciteResult,
+  FromWorker,
+  InspectRequest,
+  InspectResult,
+  MemoryRequest,
+  MemoryResult,
+  Request,
+  WorkerData,
+} from './workerProtocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('workerMain must run in a worker thread');
+const options: WorkerData = (workerData ?? {}) as WorkerData;
 const controllers = new Map<number, AbortController>();
 // the build copies the wasm binaries next to this bundle (dist/)
 try {
@@ -24,6 +47,56 @@ try {
 }
 
 const send = (m: FromWorker) => port.postMessage(m);
+const firstLine = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split('\n')[0];
+/** Messages are shown on one line (a notification, a view): line breaks become spaces, and very long text is cut. */
+const oneLine = (text: string) => {
+  const t = text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+  return t.length > 1000 ? `${t.slice(0, 999)}…` : t;
+};
+
+// An exception outside any request (a library's timer or callback) must not end the thread: the
+// host would lose every request in flight. It is reported to the host's log instead.
+process.on('uncaughtException', (e) => send({ log: `worker: uncaught exception (the worker keeps serving): ${firstLine(e)}` }));
+process.on('unhandledRejection', (e) => send({ log: `worker: unhandled promise rejection (the worker keeps serving): ${firstLine(e)}` }));
+
+/** A request the host sent that does not have the expected shape: a bug of the host, answered as an error. */
+class BadRequest extends InspectorError {
+  constructor(what: string) {
+    super(`malformed request to the worker: ${what}`);
+  }
+}
+
+function checkRequest(r: unknown): Request {
+  if (!r || typeof r !== 'object') throw new BadRequest('not an object');
+  const o = r as Record<string, unknown>;
+  const str = (k: string) => {
+    if (typeof o[k] !== 'string' || o[k] === '') throw new BadRequest(`'${k}' must be a non-empty string`);
+  };
+  const ratios = () => {
+    if (!Array.isArray(o.ratios) || !o.ratios.every((x) => typeof x === 'number' && x > 0)) throw new BadRequest("'ratios' must be an array of positive numbers");
+  };
+  switch (o.kind) {
+    case 'inspect':
+      str('path');
+      ratios();
+      break;
+    case 'excite':
+      str('modelPath');
+      str('imagePath');
+      ratios();
+      if (!['auto', 'tfjs-node', 'wasm', 'cpu'].includes(o.backend as string)) throw new BadRequest(`unknown backend ${JSON.stringify(o.backend)}`);
+      str('preprocess');
+      break;
+    case 'memory':
+      break;
+    case 'debug':
+      if (!options.debugRequests) throw new BadRequest('debug requests are disabled in this worker');
+      break;
+    default:
+      throw new BadRequest(`unknown kind ${JSON.stringify(o.kind)}`);
+  }
+  return o as unknown as Request;
+}
 
 async function inspect(r: InspectRequest): Promise<InspectResult> {
   const graph = await openModel(r.path);
@@ -61,6 +134,37 @@ function nameSources(path: string, nodes: { name: string; source?: { start: numb
   return out;
 }
 
+/** The end of the queue of model runs: resolves when the last queued run has finished. */
+let runQueueTail: Promise<void> = Promise.resolve();
+let runsQueued = 0;
+
+/**
+ * Runs `fn` after every run queued before it has finished. A run cancelled while it waits is
+ * rejected at once and never starts.
+ */
+function oneRunAtATime<T>(id: number, signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+  const previous = runQueueTail;
+  let release!: () => void;
+  runQueueTail = new Promise<void>((resolve) => (release = resolve));
+  if (runsQueued++ > 0) send({ id, progress: 'waiting for the previous run' });
+  return new Promise<T>((resolve, reject) => {
+    const dropWhileQueued = () => reject(new CancelledError());
+    signal.addEventListener('abort', dropWhileQueued, { once: true });
+    void previous.then(async () => {
+      signal.removeEventListener('abort', dropWhileQueued);
+      try {
+        if (signal.aborted) throw new CancelledError();
+        resolve(await fn());
+      } catch (e) {
+        reject(e);
+      } finally {
+        runsQueued--;
+        release();
+      }
+    });
+  });
+}
+
 async function run(id: number, r: ExciteRequest, signal: AbortSignal): Promise<ExciteResult> {
   send({ id, progress: 'reading the model' });
   const graph = await openModel(r.modelPath);
@@ -80,16 +184,105 @@ async function run(id: number, r: ExciteRequest, signal: AbortSignal): Promise<E
   }
 }
 
-port.on('message', (m: ToWorker) => {
-  if ('cancel' in m) {
-    controllers.get(m.id)?.abort();
+let gcFunction: (() => void) | null | undefined;
+/** A full garbage collection of this thread's heap, if V8 lets us (it does not expose `gc` unless asked). */
+function collectGarbage(): boolean {
+  if (gcFunction === undefined) {
+    try {
+      const g = (globalThis as { gc?: () => void }).gc;
+      if (typeof g === 'function') gcFunction = g;
+      else {
+        // V8 flags are process-wide; this only makes `gc` available to contexts created from now on.
+        setFlagsFromString('--expose-gc');
+        gcFunction = runInNewContext('gc') as () => void;
+      }
+    } catch {
+      gcFunction = null;
+    }
+  }
+  if (!gcFunction) return false;
+  gcFunction();
+  return true;
+}
+
+function memory(r: MemoryRequest): MemoryResult {
+  const gc = r.gc ? collectGarbage() : false;
+  const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  return { threadId, tensors: runtimeMemory(), process: { rss, heapTotal, heapUsed, external, arrayBuffers }, gc, busy: controllers.size - 1 };
+}
+
+async function debug(r: DebugRequest): Promise<DebugResult> {
+  switch (r.fault) {
+    case 'throw':
+      throw new Error('injected fault: an exception while handling a request');
+    case 'uncaught':
+      setTimeout(() => {
+        throw new Error('injected fault: an exception outside any request');
+      }, 0);
+      break;
+    case 'unhandled':
+      void Promise.reject(new Error('injected fault: a rejection nobody handles'));
+      break;
+    case 'block': {
+      const end = Date.now() + (r.ms ?? 1000);
+      while (Date.now() < end) {
+        /* busy, like a long synchronous kernel */
+      }
+      break;
+    }
+    case 'exit':
+      process.exit(r.code ?? 1);
+  }
+  return { fault: r.fault };
+}
+
+function handle(id: number, r: Request, signal: AbortSignal): Promise<unknown> {
+  switch (r.kind) {
+    case 'inspect':
+      return inspect(r);
+    case 'excite':
+      return oneRunAtATime(id, signal, () => run(id, r, signal));
+    case 'memory':
+      return Promise.resolve(memory(r));
+    case 'debug':
+      return debug(r);
+  }
+}
+
+port.on('message', (m: unknown) => {
+  const msg = (m && typeof m === 'object' ? m : {}) as { id?: unknown; cancel?: unknown; request?: unknown };
+  if (typeof msg.id !== 'number') {
+    send({ log: `worker: ignored a message without a request id: ${firstLine(JSON.stringify(m) ?? String(m)).slice(0, 200)}` });
+    return;
+  }
+  const id = msg.id;
+  if (msg.cancel === true) {
+    controllers.get(id)?.abort();
+    return;
+  }
+  if (controllers.has(id)) {
+    send({ log: `worker: ignored a second request with id ${id} while the first is running` });
     return;
   }
   const ctl = new AbortController();
-  controllers.set(m.id, ctl);
-  const job = m.request.kind === 'inspect' ? inspect(m.request) : run(m.id, m.request, ctl.signal);
-  job.then(
-    (result) => send({ id: m.id, ok: true, result }),
-    (err) => send({ id: m.id, ok: false, message: ctl.signal.aborted ? 'cancelled' : userMessage(err), cancelled: ctl.signal.aborted || err instanceof CancelledError }),
-  ).finally(() => controllers.delete(m.id));
+  controllers.set(id, ctl);
+  let job: Promise<unknown>;
+  try {
+    job = handle(id, checkRequest(msg.request), ctl.signal);
+  } catch (e) {
+    job = Promise.reject(e); // a synchronous throw is answered like any other failure
+  }
+  job
+    .then(
+      (result) => send({ id, ok: true, result: result as never }),
+      (err) => {
+        const cancelled = ctl.signal.aborted || err instanceof CancelledError;
+        send({ id, ok: false, message: cancelled ? 'cancelled' : oneLine(userMessage(err)), cancelled });
+      },
+    )
+    .catch((e) => {
+      // the result could not be posted (e.g. it cannot be cloned): still answer the request
+      send({ id, ok: false, message: `unexpected error: the worker could not send its answer: ${firstLine(e)}`, cancelled: false });
+    })
+    .finally(() => controllers.delete(id));
 });

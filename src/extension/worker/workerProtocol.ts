@@ -14,7 +14,30 @@ export interface ExciteRequest {
   backend: 'auto' | 'tfjs-node' | 'wasm' | 'cpu';
   preprocess: string;
 }
-export type Request = InspectRequest | ExciteRequest;
+/** The worker's memory, for leak checks and diagnostics. Answered at once (not queued behind runs). */
+export interface MemoryRequest {
+  kind: 'memory';
+  /** Run a full garbage collection of the worker's heap before measuring (slower; for tests). */
+  gc?: boolean;
+}
+/**
+ * Fault injection, for tests of the worker's and the client's error paths. The worker only
+ * honours it when started with `debugRequests` (see WorkerClientOptions); otherwise it is refused.
+ */
+export interface DebugRequest {
+  kind: 'debug';
+  /**
+   * throw: a synchronous exception while handling the request (answered as an unexpected error);
+   * uncaught: an exception thrown outside any request (a timer), the request itself succeeds;
+   * unhandled: a promise rejection nobody handles, the request itself succeeds;
+   * block: keeps the thread busy for `ms` without a turn of the event loop (a stuck kernel);
+   * exit: the worker thread exits with code `code`.
+   */
+  fault: 'throw' | 'uncaught' | 'unhandled' | 'block' | 'exit';
+  ms?: number;
+  code?: number;
+}
+export type Request = InspectRequest | ExciteRequest | MemoryRequest | DebugRequest;
 
 export interface InspectResult {
   report: InspectReport;
@@ -33,11 +56,42 @@ export interface ExciteResult {
   timings: { load: number; run: number };
 }
 
-export type ResultOf<R extends Request> = R extends InspectRequest ? InspectResult : ExciteResult;
+export interface MemoryResult {
+  /** The worker thread's id: it changes when the client had to start a new worker. */
+  threadId: number;
+  /** TensorFlow.js tensors alive in the worker (the runtime's `runtimeMemory()`, i.e. `tf.memory()`). */
+  tensors: { numTensors: number; numBytes: number };
+  /** `process.memoryUsage()` inside the worker: heap figures are the worker's own isolate; rss is the whole process. */
+  process: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
+  /** Whether a full garbage collection ran just before measuring. */
+  gc: boolean;
+  /** Requests being handled or waiting in the worker, this one excluded. */
+  busy: number;
+}
+
+export interface DebugResult {
+  fault: DebugRequest['fault'];
+}
+
+export type ResultOf<R extends Request> = R extends InspectRequest
+  ? InspectResult
+  : R extends ExciteRequest
+    ? ExciteResult
+    : R extends MemoryRequest
+      ? MemoryResult
+      : DebugResult;
+
+/** What the worker is started with (`workerData`). */
+export interface WorkerData {
+  /** Honour `debug` requests (fault injection, for tests only). */
+  debugRequests?: boolean;
+}
 
 export type ToWorker = { id: number; request: Request } | { id: number; cancel: true };
 export type FromWorker =
-  | { id: number; ok: true; result: InspectResult | ExciteResult }
+  | { id: number; ok: true; result: InspectResult | ExciteResult | MemoryResult | DebugResult }
   | { id: number; ok: false; message: string; cancelled: boolean }
   /** A progress line for the notification. */
-  | { id: number; progress: string };
+  | { id: number; progress: string }
+  /** Something for the log that belongs to no request (an exception outside any request, a malformed message). */
+  | { log: string };
