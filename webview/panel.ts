@@ -1,6 +1,6 @@
 /** The side panel's heatmap view: the last run on the model in focus; works at narrow widths. */
 import './lib/elements.js';
-import type { ToWebview } from '../src/protocol/messages.js';
+import type { ExcitationRun } from '../src/protocol/messages.js';
 import { assertNever, getState, onMessage, post, setState } from './lib/api.js';
 import { h } from './lib/dom.js';
 import { enableDrop, Heatmap, imagePicker } from './lib/heatmap.js';
@@ -11,19 +11,46 @@ const title = h('div', { class: 'panel-title' });
 const busy = h('div', { class: 'busy', hidden: true }, h('vscode-progress-ring'), h('span'));
 const error = h('div', { class: 'banner error', role: 'alert', hidden: true });
 const empty = h('p', { class: 'muted' });
-const picker = imagePicker();
+const picker = imagePicker({ compact: true });
 const heatmap = new Heatmap({ sorted: !!state.sortChannels, onSortChange: (s) => setState({ sortChannels: s }) });
-heatmap.set(null);
-app.replaceChildren(title, busy, error, picker, empty, heatmap.el);
+// the heatmap first: at side-bar widths the picker below it stays reachable without hiding the run
+app.replaceChildren(title, busy, error, empty, heatmap.el, picker);
 document.body.classList.add('narrow');
 enableDrop(document.body);
 
-let hasModel = false;
+/** What the view shows: the model in focus (from `focus`), why it cannot be read, its last run. */
+const view = {
+  modelName: null as string | null,
+  blockCount: 0,
+  busy: null as string | null,
+  modelError: null as string | null,
+  run: null as ExcitationRun | null,
+  runError: null as string | null,
+};
 
-function update(run: ToWebview.Excitation['run']): void {
+function render(): void {
+  const v = view;
+  const hasModel = v.modelName !== null;
+  const reading = !!v.busy && v.blockCount === 0; // a model not read yet (a run keeps its count and last heatmap)
+  title.textContent = !hasModel ? 'No model in focus' : reading || v.modelError ? v.modelName : `${v.modelName} · ${v.blockCount} SE block${v.blockCount === 1 ? '' : 's'}`;
+  busy.hidden = !v.busy;
+  (busy.lastChild as HTMLElement).textContent = v.busy ?? '';
+  const err = v.modelError ?? v.runError;
+  error.hidden = !err;
+  error.textContent = err ?? '';
+  const run = hasModel && !v.modelError ? v.run : null;
   heatmap.set(run);
-  empty.hidden = !!run;
-  empty.textContent = !hasModel ? 'Open a model (Inspect SE model) to see its excitation here.' : run ? '' : 'No run yet: choose an image.';
+  picker.hidden = !hasModel || !!v.modelError || v.blockCount === 0;
+  empty.textContent = !hasModel
+    ? 'Open a model (Inspect SE model) to see its excitation here.'
+    : v.modelError || v.busy
+      ? ''
+      : v.blockCount === 0
+        ? 'This model has no SE block: there is no excitation to show.'
+        : run
+          ? ''
+          : 'No run yet: choose an image.';
+  empty.hidden = !empty.textContent;
 }
 
 onMessage((msg) => {
@@ -32,26 +59,19 @@ onMessage((msg) => {
       heatmap.setColormap(msg.colormap);
       return;
     case 'focus':
-      hasModel = msg.modelName !== null;
-      title.textContent = msg.modelName ? `${msg.modelName} · ${msg.blockCount} SE blocks` : 'No model in focus';
-      picker.hidden = !hasModel || msg.blockCount === 0;
-      error.hidden = true;
-      return;
+      // a new focus: what follows (busy, error or excitation) says what there is to show
+      if (msg.modelName !== view.modelName) view.run = null;
+      Object.assign(view, { modelName: msg.modelName, blockCount: msg.blockCount, busy: null, modelError: null, runError: null });
+      return render();
     case 'busy':
-      busy.hidden = false;
-      (busy.lastChild as HTMLElement).textContent = msg.message;
-      return;
+      view.busy = msg.message;
+      return render();
     case 'error':
-      busy.hidden = true;
-      error.hidden = false;
-      error.textContent = msg.message;
-      return;
+      Object.assign(view, { busy: null, modelError: msg.message, run: null });
+      return render();
     case 'excitation':
-      busy.hidden = true;
-      error.hidden = !msg.error;
-      error.textContent = msg.error ?? '';
-      update(msg.run);
-      return;
+      Object.assign(view, { busy: null, run: msg.run, runError: msg.error });
+      return render();
     case 'report':
       return;
     case 'colormap':
@@ -62,5 +82,5 @@ onMessage((msg) => {
   }
 });
 
-update(null);
+render();
 post({ type: 'ready' });

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type CommandName, commandId } from './commandIds.js';
+import { looksLikeModelJson } from '../hover/jsonHover.js';
 import { isModelPath, type Ctx } from './ctx.js';
 import { pickImageByQuickPick } from './images.js';
 import { ModelReportProvider } from './modelReport.js';
@@ -13,15 +14,26 @@ export interface Parts {
 }
 type Cmd = (...args: unknown[]) => unknown;
 
-/** The model the user means: the command's argument, else the active editor/tab if it is a model. */
-export function activeModel(arg: unknown): vscode.Uri | undefined {
+/**
+ * The model the user means: the command's argument, else the active editor/tab if it is a model.
+ * `reports: false` skips an active report tab (Inspect SE model there means "another model").
+ */
+export function activeModel(arg: unknown, opts: { reports?: boolean } = {}): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
   const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  if (tab instanceof vscode.TabInputCustom && tab.viewType === ModelReportProvider.viewType) return tab.uri;
-  if (tab instanceof vscode.TabInputText && isModelPath(tab.uri.fsPath)) return tab.uri;
+  if (tab instanceof vscode.TabInputCustom && tab.viewType === ModelReportProvider.viewType) return opts.reports === false ? undefined : tab.uri;
+  if (tab instanceof vscode.TabInputText && isModelText(tab.uri)) return tab.uri;
   const doc = vscode.window.activeTextEditor?.document;
-  if (doc && isModelPath(doc.uri.fsPath)) return doc.uri;
+  if (doc && isModelText(doc.uri)) return doc.uri;
   return undefined;
+}
+
+/** A model file open as text: .keras/.h5 always; a .json only if it looks like a model (not package.json, settings...). */
+function isModelText(uri: vscode.Uri): boolean {
+  if (!isModelPath(uri.fsPath)) return false;
+  if (!/\.json$/i.test(uri.fsPath)) return true;
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  return !!doc && looksLikeModelJson(doc.getText(new vscode.Range(0, 0, 2000, 0)));
 }
 
 async function pickModel(ctx: Ctx): Promise<vscode.Uri | undefined> {
@@ -56,7 +68,8 @@ const TABLE: Record<CommandName, (p: Parts) => Cmd> = {
   inspectModel:
     ({ ctx }) =>
     async (arg) => {
-      const uri = activeModel(arg) ?? (await pickModel(ctx));
+      // from the palette on an open report: its model is already shown, so offer the others
+      const uri = activeModel(arg, { reports: false }) ?? (await pickModel(ctx));
       if (!uri) return undefined;
       await openReport(uri);
       return uri;

@@ -10,7 +10,7 @@ import type { ExcitationRun } from '../protocol/messages.js';
 import { CancelledError, userMessage } from '../util/errors.js';
 import { Config } from './config.js';
 import { toRun } from './excitationView.js';
-import { WorkerClient } from './worker/client.js';
+import { WorkerClient, WorkerError } from './worker/client.js';
 import type { InspectResult } from './worker/workerProtocol.js';
 import { looksLikeModelJson } from '../hover/jsonHover.js';
 
@@ -115,7 +115,8 @@ export class Ctx implements vscode.Disposable {
         entry.report = undefined;
         entry.sources = undefined;
         entry.error = userMessage(e);
-        if (!(e instanceof Error && e.constructor.name === 'WorkerError')) this.log.error(`inspect ${uri.fsPath}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        // a WorkerError is the model's fault and already shown (instanceof: the production bundle renames classes)
+        if (!(e instanceof WorkerError)) this.log.error(`inspect ${uri.fsPath}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       }
       this.entries.set(key, entry);
       this._onDidChangeModel.fire({ key, what: 'report' });

@@ -14,13 +14,12 @@ class ModelDocument implements vscode.CustomDocument {
 }
 
 export class ReportView extends WebviewHost {
-  private notified: string | undefined;
   constructor(
     ctx: Ctx,
     readonly uri: vscode.Uri,
     readonly panel: vscode.WebviewPanel,
   ) {
-    super(ctx, panel.webview, 'report', `SE report: ${path.basename(uri.fsPath)}`);
+    super(ctx, panel, 'report', `SE report: ${path.basename(uri.fsPath)}`);
     const key = keyOf(uri);
     this._register(
       ctx.onDidChangeModel((c) => {
@@ -30,7 +29,12 @@ export class ReportView extends WebviewHost {
         else this.sendRun();
       }),
     );
-    this._register(panel.onDidChangeViewState((e) => e.webviewPanel.active && ctx.setFocus(uri)));
+    this._register(
+      panel.onDidChangeViewState((e) => {
+        this.visibilityChanged();
+        if (e.webviewPanel.active) ctx.setFocus(uri);
+      }),
+    );
     this._register(panel.onDidDispose(() => this.dispose()));
     if (uri.scheme === 'file') {
       const watcher = this._register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(uri.fsPath)), path.basename(uri.fsPath))));
@@ -60,11 +64,8 @@ export class ReportView extends WebviewHost {
     const entry = this.ctx.entry(this.uri);
     if (!entry) return;
     if (entry.report) this.post({ type: 'report', report: entry.report, canReveal: /\.json$/i.test(this.uri.fsPath) });
-    else if (entry.error) {
-      this.post({ type: 'error', message: entry.error, scope: 'model' });
-      if (this.notified !== entry.error) void vscode.window.showErrorMessage(`SE Inspector: ${entry.error}`);
-      this.notified = entry.error;
-    }
+    // the view itself shows the one error message (a notification as well would say it twice)
+    else if (entry.error) this.post({ type: 'error', message: entry.error, scope: 'model' });
   }
 
   private sendRun(): void {

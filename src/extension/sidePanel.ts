@@ -21,11 +21,12 @@ export class BlockItem extends vscode.TreeItem {
     modelUri: vscode.Uri,
   ) {
     super(`${index + 1}. ${block.name}`, vscode.TreeItemCollapsibleState.None);
-    this.description = `C ${block.channels} · r ${+block.ratio.toFixed(2)} · +${pct(block.share.params)} params`;
+    // short enough for a narrow side bar; the tooltip says what the share is of
+    this.description = `C ${block.channels} · r ${+block.ratio.toFixed(2)} · +${pct(block.share.params)}`;
     const md = new vscode.MarkdownString(
       `**${block.name}** scales \`${block.scaledLayer}\`\n\n` +
         `C = ${block.channels}, width ${block.squeezedWidth}, r = ${+block.ratio.toFixed(2)}, gate ${block.gate}, ${block.variant}\n\n` +
-        `${int(block.params)} params (${pct(block.share.params)}), ${int(block.macs)} MACs (${pct(block.share.macs, 3)})`,
+        `+${int(block.params)} params (${pct(block.share.params)} of the model's), +${int(block.macs)} MACs (${pct(block.share.macs, 3)} of its MACs)`,
     );
     this.tooltip = md;
     this.iconPath = new vscode.ThemeIcon('symbol-event');
@@ -58,16 +59,19 @@ export class BlocksTreeProvider extends Disposable implements vscode.TreeDataPro
     const e = this.ctx.focusEntry;
     if (this.treeView) {
       const name = this.ctx.focus ? path.basename(this.ctx.focus.fsPath) : undefined;
+      // no model: no message, so that the view's welcome content (with its button) shows
       this.treeView.message = !this.ctx.focus
-        ? 'Open a model (.keras, .h5, model.json) to list its SE blocks.'
+        ? undefined
         : e?.error
-          ? `${name}: ${e.error}`
+          ? e.error.includes(name ?? '') ? e.error : `${name}: ${e.error}`
           : !e?.report
             ? `Reading ${name}…`
             : e.report.seBlocks.length === 0
               ? `${name}: no SE block found.`
               : undefined;
-      this.treeView.description = e?.report ? `${e.report.model.name} · ${e.report.seBlocks.length} blocks` : name;
+      // the file, as its tab names it (a tfjs model.json and its .keras often share the model name);
+      // the numbered rows give the count, which would not fit a narrow side bar's header anyway
+      this.treeView.description = name;
     }
     this._onDidChangeTreeData.fire();
   }
@@ -87,7 +91,8 @@ export class BlocksTreeProvider extends Disposable implements vscode.TreeDataPro
 
 class HeatmapView extends WebviewHost {
   constructor(ctx: Ctx, view: vscode.WebviewView) {
-    super(ctx, view.webview, 'panel', 'SE heatmap');
+    super(ctx, view, 'panel', 'SE heatmap');
+    this._register(view.onDidChangeVisibility(() => this.visibilityChanged()));
     this._register(ctx.onDidChangeFocus(() => this.sendAll()));
     this._register(
       ctx.onDidChangeModel((c) => {
@@ -103,9 +108,14 @@ class HeatmapView extends WebviewHost {
   }
 
   protected sendAll(): void {
+    const focus = this.ctx.focus;
     const e = this.ctx.focusEntry;
-    this.post({ type: 'focus', modelName: e?.report?.model.name ?? (this.ctx.focus ? path.basename(this.ctx.focus.fsPath) : null), blockCount: e?.report?.seBlocks.length ?? 0 });
-    if (e?.error) this.post({ type: 'error', message: e.error, scope: 'model' });
+    const name = focus ? path.basename(focus.fsPath) : null;
+    // the title names the file, as its tab does (a tfjs model.json and its .keras often share the model name)
+    this.post({ type: 'focus', modelName: name, blockCount: e?.report?.seBlocks.length ?? 0 });
+    // not read yet: say so (the report's arrival sends everything again), never "0 SE blocks"
+    if (focus && !e?.report && !e?.error) return this.post({ type: 'busy', message: `Reading ${name}…` });
+    if (e?.error) return this.post({ type: 'error', message: e.error, scope: 'model' });
     this.post({ type: 'excitation', run: e?.run ?? null, error: e?.runError ?? null });
   }
 }

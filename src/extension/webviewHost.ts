@@ -19,8 +19,24 @@ export function assertNever(x: never): never {
   throw new Error(`unexpected message ${JSON.stringify(x)}`);
 }
 
+/** How long a shown webview may take to say `ready` before its page is loaded again. */
+export const START_TIMEOUT_MS = 6000;
+const MAX_RELOADS = 2;
+
+/** What the host needs to know about the panel or view that holds the webview. */
+export interface WebviewContainer {
+  readonly webview: vscode.Webview;
+  readonly visible: boolean;
+}
+
 export abstract class WebviewHost extends Disposable {
   private ready = false;
+  /** The page now in the webview has said `ready` (a hidden view's page is dropped and loads again when shown). */
+  private started = false;
+  private wasVisible: boolean;
+  private reloads = 0;
+  private watchdog: NodeJS.Timeout | undefined;
+  protected readonly webview: vscode.Webview;
   /** Fires once the webview said `ready` (tests wait on it). */
   private readonly _onReady = this._register(new vscode.EventEmitter<void>());
   readonly onReady = this._onReady.event;
@@ -29,19 +45,58 @@ export abstract class WebviewHost extends Disposable {
 
   constructor(
     protected readonly ctx: Ctx,
-    protected readonly webview: vscode.Webview,
+    private readonly container: WebviewContainer,
     private readonly view: ViewKind,
-    title: string,
+    private readonly title: string,
   ) {
     super();
+    const webview = container.webview;
+    this.webview = webview;
+    this.wasVisible = container.visible;
     webview.options = webviewOptions(ctx.extension.extensionUri);
-    webview.html = htmlFor(webview, ctx.extension.extensionUri, view, title);
+    this._register({ dispose: () => clearTimeout(this.watchdog) });
+    this.render();
     this._register(webview.onDidReceiveMessage((raw) => this.receive(raw)));
     this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (ctx.config.affects(e, 'colormap')) this.post({ type: 'colormap', colormap: ctx.config.colormap });
       }),
     );
+  }
+
+  /**
+   * Sets the page. Then, while the webview is visible, a watchdog waits START_TIMEOUT_MS for
+   * `ready`: a page whose script never ran (seen in code-server when a resource request races
+   * the webview's service worker: the view stays at "Loading…") is loaded again, at most twice.
+   */
+  private render(): void {
+    this.started = false;
+    this.webview.html = htmlFor(this.webview, this.ctx.extension.extensionUri, this.view, this.title);
+    this.armWatchdog();
+  }
+
+  /** Call when the container's visibility may have changed: a hidden page that is shown again reloads. */
+  protected visibilityChanged(): void {
+    const visible = this.container.visible;
+    if (visible && !this.wasVisible) {
+      this.started = false;
+      this.armWatchdog();
+    }
+    this.wasVisible = visible;
+  }
+
+  private armWatchdog(): void {
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => {
+      if (this.isDisposed || this.started || !this.container.visible) return;
+      if (this.reloads >= MAX_RELOADS) {
+        this.ctx.log.error(`the ${this.view} webview did not start after ${MAX_RELOADS + 1} tries`);
+        return;
+      }
+      this.reloads++;
+      this.ctx.log.warn(`the ${this.view} webview did not start within ${START_TIMEOUT_MS / 1000} s: loading its page again`);
+      this.render();
+    }, START_TIMEOUT_MS);
   }
 
   get isReady(): boolean {
@@ -78,6 +133,8 @@ export abstract class WebviewHost extends Disposable {
     switch (m.type) {
       case 'ready':
         this.ready = true;
+        this.started = true;
+        clearTimeout(this.watchdog);
         this.post({ type: 'init', view: this.view, colormap: this.ctx.config.colormap });
         this.sendAll();
         this._onReady.fire();

@@ -5,13 +5,15 @@
  *
  *   node --import tsx test/integration/makeFixtures.ts <workspace folder>
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { unzipSync, strFromU8 } from 'fflate';
 import { readFileSync } from 'node:fs';
 import { openModel } from '../../src/formats/index.js';
 
-export const SHARED = process.env.SE_SHARED ?? '/work/shared';
+/** The shared fixtures beside the repository (../shared, as CI checks it out); SE_SHARED overrides. */
+export const SHARED = process.env.SE_SHARED ?? fileURLToPath(new URL('../../../shared', import.meta.url));
 export const KERAS = join(SHARED, 'fixtures/keras/cifar10_se_r8.keras');
 export const IMAGE = join(SHARED, 'images/chelsea.png');
 
@@ -32,6 +34,7 @@ y = Dense(10, activation="softmax", name="dense_19")(x)
 `;
 
 export async function makeWorkspace(dir: string): Promise<void> {
+  for (const f of [KERAS, IMAGE]) if (!existsSync(f)) throw new Error(`missing fixture ${f}: the shared folder must sit beside the repository (or set SE_SHARED)`);
   mkdirSync(join(dir, 'models/tfjs'), { recursive: true });
   mkdirSync(join(dir, 'images'), { recursive: true });
   copyFileSync(KERAS, join(dir, 'models/cifar10_se_r8.keras'));

@@ -57,6 +57,11 @@ export class Heatmap {
     this.canvas.addEventListener('mousemove', (e) => this.hover(e));
     this.canvas.addEventListener('mouseleave', () => (this.tooltip.hidden = true));
     new ResizeObserver(() => this.draw()).observe(this.el);
+    // the canvas takes its text colour and font from the theme: redraw when VS Code changes it
+    // (it rewrites the CSS variables on <html style> and the theme class on <body>)
+    const redraw = new MutationObserver(() => this.draw());
+    redraw.observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
+    redraw.observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind'] });
   }
 
   set(run: ExcitationRun | null): void {
@@ -85,9 +90,12 @@ export class Heatmap {
     const cs = getComputedStyle(document.body);
     const fg = cs.getPropertyValue('--vscode-foreground').trim() || '#ccc';
     const font = `${cs.getPropertyValue('--vscode-font-size').trim() || '12px'} ${cs.getPropertyValue('--vscode-font-family').trim() || 'sans-serif'}`;
+    // the plot box is as wide as the view (never as wide as the canvas drawn last time)
     const plotBox = this.canvas.parentElement!;
-    const width = Math.max(160, plotBox.clientWidth || 300);
-    const labelW = Math.round(Math.min(170, width * 0.32));
+    const width = Math.max(160, Math.floor(plotBox.clientWidth) || 300);
+    const g = this.canvas.getContext('2d')!;
+    g.font = font;
+    const { labels, labelW } = fitLabels(g, run.blocks, width);
     const plotW = width - labelW - 8;
     const rowH = run.blocks.length > 40 ? 8 : 16;
     const top = 4;
@@ -98,7 +106,8 @@ export class Heatmap {
     this.canvas.height = Math.round(height * dpr);
     this.canvas.style.width = `${width}px`;
     this.canvas.style.height = `${height}px`;
-    const g = this.canvas.getContext('2d')!;
+    this.canvas.setAttribute('aria-label', `Excitation heatmap: ${run.blocks.length} rows (SE blocks, network order) of ${run.modelName} on ${run.imageName}`);
+    this.canvas.dataset.rows = String(run.blocks.length);
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, width, height);
     g.font = font;
@@ -109,7 +118,7 @@ export class Heatmap {
       const y = top + r * rowH;
       g.fillStyle = fg;
       g.textAlign = 'right';
-      g.fillText(ellipsize(g, `${b.name} (${b.channels})`, labelW - 6), labelW - 6, y + rowH / 2);
+      g.fillText(labels[r], labelW - 6, y + rowH / 2);
       const order = this.order[r];
       const cw = plotW / b.channels;
       for (let k = 0; k < b.channels; k++) {
@@ -117,12 +126,14 @@ export class Heatmap {
         const x0 = labelW + k * cw;
         g.fillStyle = v === null || v === undefined ? hatch : colors[Math.round(Math.min(1, Math.max(0, v)) * 255)];
         // overlap by a hair so that no background line shows between cells
-        g.fillRect(x0, y, cw + 0.5, rowH - (rowH > 10 ? 1 : 0));
+        g.fillRect(x0, y, Math.min(cw + 0.5, labelW + plotW - x0), rowH - (rowH > 10 ? 1 : 0));
       }
     });
-    // legend: the scale 0..1, and the invalid swatch
+    // legend under the plot: the 0..1 scale, its name, and the invalid swatch when there is room
     const ly = top + rowH * run.blocks.length + 8;
-    const lw = Math.min(plotW, 240);
+    const swatch = 'NaN/Inf';
+    const swatchW = 14 + 6 + g.measureText(swatch).width;
+    const lw = Math.max(60, Math.min(240, plotW - (plotW >= 240 + 16 + swatchW ? 16 + swatchW : 0)));
     for (let i = 0; i < lw; i++) {
       g.fillStyle = colors[Math.round((i / (lw - 1)) * 255)];
       g.fillRect(labelW + i, ly, 1.5, 10);
@@ -133,15 +144,14 @@ export class Heatmap {
     g.textAlign = 'right';
     g.fillText('1', labelW + lw, ly + 20);
     g.textAlign = 'center';
-    g.fillText(this.colormap, labelW + lw / 2, ly + 20);
-    g.textAlign = 'right';
-    g.fillText('excitation', labelW - 6, ly + 5);
-    if (plotW - lw > 90) {
+    const name = `excitation · ${this.colormap}`;
+    g.fillText(g.measureText(name).width + 40 <= lw ? name : this.colormap, labelW + lw / 2, ly + 20);
+    if (labelW + lw + 16 + swatchW <= width) {
       g.fillStyle = hatch;
       g.fillRect(labelW + lw + 16, ly, 14, 10);
       g.fillStyle = fg;
       g.textAlign = 'left';
-      g.fillText('NaN/Inf', labelW + lw + 34, ly + 5);
+      g.fillText(swatch, labelW + lw + 36, ly + 5);
     }
     this.renderSide(run);
   }
@@ -192,8 +202,10 @@ export class Heatmap {
       h('div', { class: 'muted' }, `block min ${b.stats.min.toFixed(3)} · mean ${b.stats.mean.toFixed(3)} · max ${b.stats.max.toFixed(3)}`),
     );
     this.tooltip.hidden = false;
-    const tx = Math.min(x + 12, L.width - 180);
-    this.tooltip.style.left = `${Math.max(0, tx)}px`;
+    // right of the pointer when it fits, else left of it; never past the plot's edges
+    const tw = this.tooltip.offsetWidth;
+    const tx = x + 12 + tw <= L.width ? x + 12 : x - 12 - tw;
+    this.tooltip.style.left = `${Math.max(0, Math.min(tx, L.width - tw))}px`;
     this.tooltip.style.top = `${y + 14}px`;
   }
 
@@ -222,23 +234,43 @@ function hatchPattern(g: CanvasRenderingContext2D): CanvasPattern | string {
   return g.createPattern(c, 'repeat') ?? '#ff3030';
 }
 
-function ellipsize(g: CanvasRenderingContext2D, text: string, max: number): string {
-  if (g.measureText(text).width <= max) return text;
+/**
+ * Row labels that fit: "name (C)" when the widest fits in 40% of the view, else the names alone,
+ * else "k …end of name" (block names differ at their end: multiply_1, multiply_2); hover has the rest.
+ */
+function fitLabels(g: CanvasRenderingContext2D, blocks: readonly ExcitationRow[], width: number): { labels: string[]; labelW: number } {
+  const allowed = Math.max(56, Math.min(220, Math.round(width * 0.4)));
+  const widest = (ls: string[]) => Math.ceil(Math.max(0, ...ls.map((l) => g.measureText(l).width)));
+  for (const labels of [blocks.map((b) => `${b.name} (${b.channels})`), blocks.map((b) => b.name)]) {
+    const w = widest(labels);
+    if (w + 8 <= allowed) return { labels, labelW: Math.max(w + 8, Math.min(allowed, 48)) };
+  }
+  const labels = blocks.map((b, i) => ellipsizeEnd(g, `${i + 1} `, b.name, allowed - 8));
+  return { labels, labelW: allowed };
+}
+
+/** `prefix` + the end of `text`, with a leading ellipsis, in at most `max` px. */
+function ellipsizeEnd(g: CanvasRenderingContext2D, prefix: string, text: string, max: number): string {
+  if (g.measureText(prefix + text).width <= max) return prefix + text;
   let t = text;
-  while (t.length > 1 && g.measureText(`…${t}`).width > max) t = t.slice(1);
-  return `…${t}`;
+  while (t.length > 1 && g.measureText(`${prefix}…${t}`).width > max) t = t.slice(1);
+  return `${prefix}…${t}`;
 }
 
 const fmtShape = (s: (number | null)[]) => `(${s.map((d) => (d === null ? 'None' : d)).join(', ')})`;
 
-/** The drop zone / empty state: "Choose image..." buttons and drag & drop of an image file. */
-export function imagePicker(): HTMLElement {
+/**
+ * The drop zone / empty state: "Choose image..." buttons and drag & drop of an image file.
+ * `compact` (the side panel): a shorter hint, with the Shift tip in its tooltip.
+ */
+export function imagePicker(opts: { compact?: boolean } = {}): HTMLElement {
+  const tip = 'Drop a PNG/JPEG here (hold Shift when dragging from the explorer)';
   const zone = h(
     'div',
-    { class: 'dropzone', tabindex: 0 },
+    { class: 'dropzone', tabindex: 0, title: tip },
     h('vscode-button', { onclick: () => post({ type: 'chooseImage', how: 'quickPick' }) }, 'Choose image...'),
     h('vscode-button', { secondary: true, onclick: () => post({ type: 'chooseImage', how: 'dialog' }) }, 'Browse...'),
-    h('span', { class: 'muted' }, ' or drop a PNG/JPEG here (hold Shift when dragging from the explorer)'),
+    h('span', { class: 'muted' }, opts.compact ? 'or drop an image here' : ' or drop a PNG/JPEG here (hold Shift when dragging from the explorer)'),
   );
   return zone;
 }
