@@ -21,7 +21,7 @@ type Cmd = (...args: unknown[]) => unknown;
 export function activeModel(arg: unknown, opts: { reports?: boolean } = {}): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
   const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  if (tab instanceof vscode.TabInputCustom && tab.viewType === ModelReportProvider.viewType) return opts.reports === false ? undefined : tab.uri;
+  if (tab instanceof vscode.TabInputCustom && ModelReportProvider.isReport(tab.viewType)) return opts.reports === false ? undefined : tab.uri;
   if (tab instanceof vscode.TabInputText && isModelText(tab.uri)) return tab.uri;
   const doc = vscode.window.activeTextEditor?.document;
   if (doc && isModelText(doc.uri)) return doc.uri;
@@ -61,7 +61,7 @@ async function pickModel(ctx: Ctx): Promise<vscode.Uri | undefined> {
 }
 
 export async function openReport(uri: vscode.Uri): Promise<void> {
-  await vscode.commands.executeCommand('vscode.openWith', uri, ModelReportProvider.viewType);
+  await vscode.commands.executeCommand('vscode.openWith', uri, ModelReportProvider.viewTypeFor(uri));
 }
 
 const TABLE: Record<CommandName, (p: Parts) => Cmd> = {

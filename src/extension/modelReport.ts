@@ -76,16 +76,28 @@ export class ReportView extends WebviewHost {
 }
 
 export class ModelReportProvider implements vscode.CustomReadonlyEditorProvider<ModelDocument> {
+  /** The default editor of binary models (.keras, .h5). */
   static readonly viewType = 'seInspector.modelReport';
+  /** The same report, offered under "Open With..." for JSON models (their text editor stays the default). */
+  static readonly jsonViewType = 'seInspector.modelReportJson';
+
+  static viewTypeFor(uri: vscode.Uri): string {
+    return /\.json$/i.test(uri.path) ? ModelReportProvider.jsonViewType : ModelReportProvider.viewType;
+  }
+
+  static isReport(viewType: string): boolean {
+    return viewType === ModelReportProvider.viewType || viewType === ModelReportProvider.jsonViewType;
+  }
   /** Open report views, for commands and tests. */
   readonly views = new Set<ReportView>();
 
   static register(ctx: Ctx): { provider: ModelReportProvider; disposable: vscode.Disposable } {
     const provider = new ModelReportProvider(ctx);
-    const disposable = vscode.window.registerCustomEditorProvider(ModelReportProvider.viewType, provider, {
-      webviewOptions: { retainContextWhenHidden: false },
-      supportsMultipleEditorsPerDocument: true,
-    });
+    const options = { webviewOptions: { retainContextWhenHidden: false }, supportsMultipleEditorsPerDocument: true };
+    const disposable = vscode.Disposable.from(
+      vscode.window.registerCustomEditorProvider(ModelReportProvider.viewType, provider, options),
+      vscode.window.registerCustomEditorProvider(ModelReportProvider.jsonViewType, provider, options),
+    );
     return { provider, disposable };
   }
 

@@ -46,6 +46,10 @@ export function detectReader(file: ModelFile): ModelReader {
   const reader = READERS.find((r) => r.match(file));
   if (reader) return reader;
   if (file.json !== undefined) throw new FormatError('is JSON but not a model (expected a Keras model config or a tfjs model.json)', file.path);
+  // The name says what the user expected: tell them what the content is not.
+  if (/\.keras$/i.test(file.path)) throw new FormatError('is not a Keras .keras file (that is a zip archive; this is not one)', file.path);
+  if (/\.(h5|hdf5)$/i.test(file.path)) throw new FormatError('is not a Keras .h5 file (no HDF5 signature)', file.path);
+  if (/\.json$/i.test(file.path)) throw new FormatError('is not JSON (a model.json or Keras JSON starts with {)', file.path);
   throw new FormatError('is not a model file of a known format (.keras, .h5, Keras JSON, tfjs model.json)', file.path);
 }
 

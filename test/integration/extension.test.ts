@@ -111,6 +111,20 @@ export function suite(): void {
     assert.equal(ed.document.getText(ed.selection), 'dense_1');
   });
 
+  test('Open With... offers the report for a JSON model, and it lists the SE blocks', async () => {
+    const uri = vscode.Uri.file(path.join(ws, 'models/tfjs/model.json'));
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'seInspector.modelReportJson');
+    const tab = await until('the report tab', () => {
+      const t = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      return t instanceof vscode.TabInputCustom && t.viewType === 'seInspector.modelReportJson' && t;
+    });
+    assert.equal(tab.uri.fsPath, uri.fsPath);
+    const view = await until('the report view', () => api.reports.viewFor(uri));
+    const report = await until('the report', () => lastPosted(view.posted, 'report'));
+    assert.equal(report.report.seBlocks.length, 9);
+    assert.equal(report.canReveal, true, 'layers of a JSON model can be revealed in its text');
+  });
+
   test('hover in Python: SE builder cost for the literal channels and ratio; a named layer from the workspace models', async () => {
     const uri = vscode.Uri.file(path.join(ws, 'se_model.py'));
     const doc = await vscode.workspace.openTextDocument(uri);

@@ -29,7 +29,8 @@ test('package.json: custom editor, views, settings', () => {
   assert.equal(prio('*.keras'), 'default');
   assert.equal(prio('*.h5'), 'default');
   assert.equal(prio('*.json'), 'option');
-  assert.ok(eds.every((e) => e.viewType === 'seInspector.modelReport'));
+  // One viewType per priority: VS Code rejects a second contribution of the same viewType.
+  assert.deepEqual(eds.map((e) => e.viewType), ['seInspector.modelReport', 'seInspector.modelReportJson']);
   assert.deepEqual(pkg.contributes.views.seInspector.map((v: { id: string }) => v.id), ['seInspector.blocks', 'seInspector.heatmap']);
   assert.deepEqual(Object.keys(pkg.contributes.configuration.properties).sort(), ['seInspector.backend', 'seInspector.colormap', 'seInspector.preprocess', 'seInspector.ratios']);
 });
