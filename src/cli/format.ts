@@ -1,8 +1,9 @@
 /** Plain-text tables for the terminal. */
 import type { InspectReport } from '../analysis/report.js';
 import { formatShape } from '../graph/types.js';
+import { int } from '../util/format.js';
 
-export const int = (n: number | null | undefined) => (n === null || n === undefined ? '?' : Math.round(n).toLocaleString('en-US'));
+
 export const mega = (n: number) => (n / 1e6).toFixed(2) + 'M';
 export const giga = (n: number) => (n / 1e9).toFixed(3) + 'G';
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}%`;

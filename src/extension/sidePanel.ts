@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { InspectReport } from '../analysis/report.js';
-import { int, pct } from '../hover/format.js';
+import { int, pct } from '../util/format.js';
 import { commandId } from './commandIds.js';
 import type { Ctx } from './ctx.js';
 import { keyOf } from './ctx.js';

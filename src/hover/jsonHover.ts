@@ -3,7 +3,8 @@
  * JSON) and describing a layer of the report. Pure: text and offsets in, strings out.
  */
 import type { InspectReport, LayerRow } from '../analysis/report.js';
-import { int, pct, shape, short } from './format.js';
+import { formatShape as shape } from '../graph/types.js';
+import { int, pct, short } from '../util/format.js';
 
 export interface JsonString {
   /** The decoded string value. */
@@ -100,7 +101,8 @@ export function describeLayer(report: InspectReport, name: string): string | und
     out.push(`| | |\n|---|---|`);
     out.push(`| output | \`${shape(row.outputShape)}\` |`);
     out.push(`| params | ${int(row.params)}${row.params !== null && row.trainableParams !== null && row.trainableParams !== row.params ? ` (trainable ${int(row.trainableParams)})` : ''}${row.params && t.params ? ` · ${pct(row.params / t.params)} of model` : ''} |`);
-    out.push(`| MACs | ${int(row.macs)}${row.macs !== null ? ` (${short(row.macs)}, FLOPs = 2 × MACs)` : ''}${row.macs && t.macs ? ` · ${pct(row.macs / t.macs)} of model` : ''} |`);
+    out.push(`| MACs | ${int(row.macs)}${row.macs !== null && Math.abs(row.macs) >= 1e3 ? ` (${short(row.macs)})` : ''}${row.macs && t.macs ? ` · ${pct(row.macs / t.macs)} of model` : ''} |`);
+    if (row.macs !== null) out.push(`| FLOPs | ${int(2 * row.macs)} (2 × MACs) |`);
   }
   if (block) {
     out.push('');

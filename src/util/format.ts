@@ -1,4 +1,4 @@
-/** Number formatting shared by hovers (and the host): 1,993,970 and 1.99 M. */
+/** Number formatting shared by the CLI, hovers and the extension host: 1,993,970 and 1.99 M. */
 export function int(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '?';
   return Math.round(n).toLocaleString('en-US');
@@ -15,9 +15,4 @@ export function short(n: number | null | undefined): string {
 
 export function pct(fraction: number, digits = 2): string {
   return `${(100 * fraction).toFixed(digits)}%`;
-}
-
-export function shape(s: readonly (number | null)[] | null | undefined): string {
-  if (!s) return '?';
-  return `(${s.map((d) => (d === null ? 'None' : String(d))).join(', ')})`;
 }
