@@ -1,11 +1,11 @@
 /** The command table: one factory per `seInspector.<name>`, its keys those of COMMAND_TITLES. */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type CommandName, commandId } from './commandIds.js';
 import { looksLikeModelJson } from '../hover/jsonHover.js';
 import { isModelPath, type Ctx } from './ctx.js';
 import { pickImageByQuickPick } from './images.js';
 import { ModelReportProvider } from './modelReport.js';
+import { pickFile } from './pickFile.js';
 import type { BlocksTreeProvider } from './sidePanel.js';
 
 export interface Parts {
@@ -36,28 +36,14 @@ function isModelText(uri: vscode.Uri): boolean {
   return !!doc && looksLikeModelJson(doc.getText(new vscode.Range(0, 0, 2000, 0)));
 }
 
-async function pickModel(ctx: Ctx): Promise<vscode.Uri | undefined> {
-  type Item = vscode.QuickPickItem & { uri?: vscode.Uri; browse?: boolean };
-  const qp = vscode.window.createQuickPick<Item>();
-  qp.title = 'SE Inspector: inspect a model';
-  qp.placeholder = 'Model file (.keras, .h5, model.json, Keras JSON)';
-  qp.busy = true;
-  const browse: Item = { label: '$(folder-opened) Browse...', browse: true, alwaysShow: true };
-  qp.items = [browse];
-  qp.show();
-  void ctx.findWorkspaceModels().then((uris) => {
-    qp.items = [...uris.map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri, true), uri })), browse];
-    qp.busy = false;
+function pickModel(ctx: Ctx): Promise<vscode.Uri | undefined> {
+  return pickFile({
+    title: 'SE Inspector: inspect a model',
+    placeholder: 'Model file (.keras, .h5, model.json, Keras JSON)',
+    find: () => ctx.findWorkspaceModels(),
+    browse: 'last',
+    dialog: { filters: { Models: ['keras', 'h5', 'hdf5', 'json'] }, openLabel: 'Inspect', title: 'SE Inspector: choose a model' },
   });
-  const choice = await new Promise<Item | undefined>((resolve) => {
-    qp.onDidAccept(() => resolve(qp.selectedItems[0]));
-    qp.onDidHide(() => resolve(undefined));
-  });
-  qp.dispose();
-  if (!choice) return undefined;
-  if (choice.uri) return choice.uri;
-  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Models: ['keras', 'h5', 'hdf5', 'json'] }, openLabel: 'Inspect', title: 'SE Inspector: choose a model' });
-  return picked?.[0];
 }
 
 export async function openReport(uri: vscode.Uri): Promise<void> {

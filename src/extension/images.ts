@@ -3,6 +3,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx.js';
+import { pickFile } from './pickFile.js';
 
 export const IMAGE_FILTERS = { Images: ['png', 'jpg', 'jpeg'] };
 const IMAGE_EXT = /\.(png|jpe?g)$/i;
@@ -14,28 +15,14 @@ export async function pickImageByDialog(): Promise<string | undefined> {
 
 /** Quick pick of the workspace's images, with "Browse..." first. */
 export async function pickImageByQuickPick(ctx: Ctx): Promise<string | undefined> {
-  type Item = vscode.QuickPickItem & { uri?: vscode.Uri; browse?: boolean };
-  const qp = vscode.window.createQuickPick<Item>();
-  qp.title = 'SE Inspector: choose an image';
-  qp.placeholder = 'Image to run the model on';
-  qp.busy = true;
-  qp.items = [{ label: '$(folder-opened) Browse...', browse: true, alwaysShow: true }];
-  qp.show();
-  void ctx.findWorkspaceImages().then((uris) => {
-    qp.items = [
-      { label: '$(folder-opened) Browse...', browse: true, alwaysShow: true },
-      ...uris.map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri, true), uri })),
-    ];
-    qp.busy = false;
+  const uri = await pickFile({
+    title: 'SE Inspector: choose an image',
+    placeholder: 'Image to run the model on',
+    find: () => ctx.findWorkspaceImages(),
+    browse: 'first',
+    dialog: { canSelectFolders: false, filters: IMAGE_FILTERS, openLabel: 'Run model on image', title: 'SE Inspector: choose an image' },
   });
-  const choice = await new Promise<Item | undefined>((resolve) => {
-    qp.onDidAccept(() => resolve(qp.selectedItems[0]));
-    qp.onDidHide(() => resolve(undefined));
-  });
-  qp.dispose();
-  if (!choice) return undefined;
-  if (choice.browse) return pickImageByDialog();
-  return choice.uri?.fsPath;
+  return uri?.fsPath;
 }
 
 /** The path of a dropped image: a file URI from the explorer, or bytes from the OS written to storage. */
