@@ -32,14 +32,6 @@ export function svg(tag: string, attrs: Record<string, string | number> = {}, ..
   return el;
 }
 
-export const int = (n: number | null | undefined) => (n === null || n === undefined || !Number.isFinite(n) ? '?' : Math.round(n).toLocaleString('en-US'));
-export function short(n: number | null | undefined): string {
-  if (n === null || n === undefined || !Number.isFinite(n)) return '?';
-  const a = Math.abs(n);
-  if (a >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
-  if (a >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
-  if (a >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
-  return String(Math.round(n));
-}
-export const pct = (f: number, d = 2) => `${(100 * f).toFixed(d)}%`;
+// Numbers are written the same in the views as in the CLI and hovers (a pure module without imports).
+export { int, pct, short } from '../../src/util/format.js';
 export const shape = (s: readonly (number | null)[] | null | undefined) => (s ? `(${s.map((d) => (d === null ? 'None' : d)).join(', ')})` : '?');
