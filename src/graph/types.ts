@@ -86,8 +86,6 @@ export interface GraphNode {
   weights: WeightSpec[];
   /** Inferred output shape; null when the rule for this op is unknown. */
   outputShape: Shape | null;
-  /** Where the node is declared in the model's text file (byte offsets into the JSON), for hovers and reveal. */
-  source?: { start: number; end: number };
 }
 
 /** Weight values by WeightSpec.id. */

@@ -57,23 +57,6 @@ export function looksLikeModelJson(text: string): boolean {
   return /"(class_name|modelTopology|model_config)"\s*:/.test(text.slice(0, 200_000));
 }
 
-/** Converts a byte offset into the UTF-8 text to a character offset. */
-export function byteToCharOffset(text: string, byteOffset: number): number {
-  // Fast path: ASCII text, bytes = chars.
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    if (bytes >= byteOffset) return i;
-    const c = text.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return text.length;
-}
-
 const ROLE_OF: [keyof InspectReport['seBlocks'][number], string][] = [
   ['squeezeLayer', 'squeeze'],
   ['reduceLayer', 'reduce'],

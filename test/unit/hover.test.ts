@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyze } from '../../src/analysis/report.js';
 import { openModel } from '../../src/formats/index.js';
-import { byteToCharOffset, describeLayer, jsonStringAt, looksLikeModelJson } from '../../src/hover/jsonHover.js';
+import { describeLayer, jsonStringAt, looksLikeModelJson } from '../../src/hover/jsonHover.js';
 import { argFor, callAt, describeSeCall, findSeDefs, layerNameOf, numberLiteral, seCost, splitArgs, stringLiteral } from '../../src/hover/python.js';
 import { makeWorkspace, PYTHON } from '../integration/makeFixtures.js';
 
@@ -25,13 +25,10 @@ test('jsonStringAt finds the string under the cursor, keys vs values, escapes, m
   assert.equal(jsonStringAt(text, text.indexOf('"dense_1"') + 9), undefined);
 });
 
-test('looksLikeModelJson and byteToCharOffset', () => {
+test('looksLikeModelJson', () => {
   assert.equal(looksLikeModelJson('{"name": "pkg", "version": "1.0.0"}'), false);
   assert.equal(looksLikeModelJson('{"class_name": "Functional"}'), true);
   assert.equal(looksLikeModelJson('{"format": "layers-model", "modelTopology": {}}'), true);
-  assert.equal(byteToCharOffset('abc', 2), 2);
-  assert.equal(byteToCharOffset('é"x"', 2), 1); // é is 2 bytes
-  assert.equal(byteToCharOffset('😀x', 4), 2); // surrogate pair: 4 bytes, 2 chars
 });
 
 test('describeLayer on a real report: type, shape, params, MACs, SE block and role', async () => {

@@ -14,7 +14,6 @@ import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
-import { byteToCharOffset } from '../../hover/jsonHover.js';
 import { analyze } from '../../analysis/report.js';
 import { openModel } from '../../formats/index.js';
 import { dirname } from 'node:path';
@@ -107,9 +106,8 @@ async function inspect(r: InspectRequest): Promise<InspectResult> {
 /**
  * Where each node's name is declared in a JSON model: the character offsets of the string after the
  * first `"name": "<node>"` (the layer/node level comes before nested configs and references).
- * Readers that record byte offsets (`node.source`) are used when present.
  */
-function nameSources(path: string, nodes: { name: string; source?: { start: number; end: number } }[]): InspectResult['sources'] {
+function nameSources(path: string, nodes: { name: string }[]): InspectResult['sources'] {
   const text = readFileSync(path, 'utf8');
   const first = new Map<string, { start: number; end: number }>();
   const re = /"name"\s*:\s*("(?:\\.|[^"\\])*")/g;
@@ -129,7 +127,6 @@ function nameSources(path: string, nodes: { name: string; source?: { start: numb
   for (const n of nodes) {
     const at = first.get(n.name);
     if (at) out[n.name] = at;
-    else if (n.source) out[n.name] = { start: byteToCharOffset(text, n.source.start), end: byteToCharOffset(text, n.source.end) };
   }
   return out;
 }
