@@ -63,6 +63,8 @@ async function main(): Promise<void> {
       firstRunMs,
       predictMs: median(predictMs),
       captureMs: median(captureMs),
+      predictMinMs: Math.min(...predictMs),
+      captureMinMs: Math.min(...captureMs),
       plainMs,
       weightBytes,
       rssBeforeBytes: rssBefore,

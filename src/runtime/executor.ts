@@ -82,6 +82,10 @@ export class CompiledGraph {
     this.outputRefs = graph.outputs.map((o) => ({ slot: this.slotOf(o.node, 'output'), output: o.output }));
     const live = this.ancestors(this.outputRefs.map((r) => r.slot));
     const keras = kerasGeneration(graph);
+    // Kernels keep what they uploaded, never the host copies: drop the store once all are prepared,
+    // so the weights of a large model are not held twice (run closures keep their context).
+    let source: WeightStore | undefined = weights;
+    const read = (id: string) => source?.get(id);
     try {
       graph.nodes.forEach((node, i) => {
         const inputs = node.inputs.map((r) => {
@@ -98,11 +102,13 @@ export class CompiledGraph {
           if (live.has(i)) throw new RuntimeError(compiled.unsupported);
           return;
         }
-        compiled.run = factory(this.context(node, weights, keras));
+        compiled.run = factory(this.context(node, read, keras));
       });
     } catch (e) {
       this.dispose();
       throw e;
+    } finally {
+      source = undefined;
     }
   }
 
@@ -127,18 +133,20 @@ export class CompiledGraph {
     return seen;
   }
 
-  private context(node: GraphNode, weights: WeightStore, keras: 2 | 3): PrepareContext {
+  private context(node: GraphNode, read: (id: string) => Float32Array | undefined, keras: 2 | 3): PrepareContext {
     const fail = (what: string): never => {
       throw new RuntimeError(`cannot run layer '${node.name}' (${node.op.replace(/^tf\./, '')}): ${what}`);
     };
     const host = (i: number): HostWeight | undefined => {
       const spec = node.weights[i];
       if (!spec) return undefined;
-      const values = weights.get(spec.id);
+      const values = read(spec.id);
       if (!values) fail(`its weight '${spec.name}' (${spec.id}) is missing from the file`);
       const size = spec.shape.reduce((a, b) => a * b, 1);
       if (values!.length !== size) fail(`its weight '${spec.name}' holds ${values!.length} values, but its shape [${spec.shape.join(', ')}] needs ${size}`);
-      return { values: values!, shape: spec.shape };
+      // A getter, not the array: a run closure that happens to keep this object (V8 keeps whole
+      // scopes) must not keep the weights' host copy alive once `read` has let go of the store.
+      return { get values() { return read(spec.id) ?? fail(`its weight '${spec.name}' was read after the model was prepared`); }, shape: spec.shape };
     };
     const ctx: PrepareContext = {
       node,
