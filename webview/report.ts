@@ -1,7 +1,6 @@
 /** The model report page: summary, SE blocks, what-if per ratio, excitation heatmap, layers. */
 import './lib/elements.js';
-import type { InspectReport, LayerRow } from '../src/analysis/report.js';
-import type { ExcitationRun, ToWebview } from '../src/protocol/messages.js';
+import type { ExcitationRun, InspectReport, LayerRow, ToWebview } from '../src/protocol/messages.js';
 import { assertNever, getState, onMessage, post, setState } from './lib/api.js';
 import { h, int, pct, shape, short, svg } from './lib/dom.js';
 import { enableDrop, Heatmap, imagePicker } from './lib/heatmap.js';

@@ -5,6 +5,9 @@
  */
 import type { InspectReport } from '../analysis/report.js';
 
+/** The report types the views render, re-exported so the webviews import from here only. */
+export type { InspectReport, LayerRow } from '../analysis/report.js';
+
 export type Colormap = 'viridis' | 'magma' | 'inferno' | 'gray';
 
 /** Which page a webview shows. */
