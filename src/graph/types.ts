@@ -88,8 +88,13 @@ export interface GraphNode {
   outputShape: Shape | null;
 }
 
-/** Weight values by WeightSpec.id. */
-export type WeightStore = Map<string, Float32Array>;
+/**
+ * Weight values by WeightSpec.id. A store may read each weight from its file when asked, so that
+ * a large model is never held whole on the host while it is uploaded to a backend.
+ */
+export interface WeightStore {
+  get(id: string): Float32Array | undefined;
+}
 
 export interface ModelGraph {
   name: string;

@@ -87,7 +87,7 @@ export const kerasArchiveReader: ModelReader = {
 
 /** Reads datasets by path into a store keyed by the same path, then closes the file. */
 export function readDatasets(h5: Hdf5File, paths: string[]): WeightStore {
-  const store: WeightStore = new Map();
+  const store = new Map<string, Float32Array>();
   try {
     for (const p of paths) {
       const d = h5.dataset(p);

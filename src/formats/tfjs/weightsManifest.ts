@@ -2,7 +2,7 @@
  * The `weightsManifest` of tfjs model.json files: validated before anything is read (paths stay
  * inside the model's folder, sizes are sane and match the shard files), decoded to float32.
  */
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { WeightStore } from '../../graph/types.js';
 import { FormatError } from '../../util/errors.js';
@@ -107,26 +107,47 @@ function halfToFloat(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
-/** Reads the shards and decodes every weight (dequantizing uint8/uint16/float16) to float32. */
+/**
+ * The weights of the shards, each read from its files and decoded (dequantizing uint8/uint16/float16)
+ * when asked: uploading a model then never holds all of its weights on the host at once.
+ */
 export function readWeights(modelPath: string, m: Manifest, only?: Set<string>): WeightStore {
   checkShards(modelPath, m);
-  const store: WeightStore = new Map();
-  m.groups.forEach((paths, gi) => {
-    const buf = paths.length === 1 ? readFileSync(paths[0]) : Buffer.concat(paths.map((p) => readFileSync(p)));
-    for (const w of m.weights) {
-      if (w.group !== gi || (only && !only.has(w.name))) continue;
-      const bytes = new Uint8Array(buf.buffer, buf.byteOffset + w.offset, w.bytes);
-      store.set(w.name, decode(w, bytes));
+  const sizes = m.groups.map((paths) => paths.map((p) => statSync(p).size));
+  const byName = new Map(m.weights.filter((w) => !only || only.has(w.name)).map((w) => [w.name, w]));
+  return {
+    get(id) {
+      const w = byName.get(id);
+      return w && decode(w, readRange(m.groups[w.group], sizes[w.group], w.offset, w.bytes));
+    },
+  };
+}
+
+/** Bytes [offset, offset + length) of the concatenation of `paths` (a weight may span shards). */
+function readRange(paths: string[], sizes: number[], offset: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let start = 0;
+  let done = 0;
+  for (let i = 0; i < paths.length && done < length; i++) {
+    const end = start + sizes[i];
+    if (offset + done < end) {
+      const fd = openSync(paths[i], 'r');
+      try {
+        const want = Math.min(length - done, end - (offset + done));
+        if (readSync(fd, out, done, want, offset + done - start) !== want) throw new FormatError(`weight shard '${paths[i]}' changed while it was read`, paths[i]);
+        done += want;
+      } finally {
+        closeSync(fd);
+      }
     }
-  });
-  return store;
+    start = end;
+  }
+  return out;
 }
 
 function decode(w: ManifestWeight, bytes: Uint8Array): Float32Array {
-  // Large float32 weights are used in place (a view on the shard), so loading does not hold two copies;
-  // small ones are copied, so that one kept by its user does not pin the whole shard.
-  if (!w.quantization && w.dtype === 'float32' && bytes.byteOffset % 4 === 0 && bytes.byteLength >= 1 << 16)
-    return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  // Float32 weights are used in place: the bytes were read for this weight alone.
+  if (!w.quantization && w.dtype === 'float32' && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   const copy = bytes.slice().buffer;
   const q = w.quantization;
   if (q?.dtype === 'float16') return Float32Array.from(new Uint16Array(copy), halfToFloat);
