@@ -45,12 +45,14 @@ async function main(): Promise<void> {
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
   model.dispose();
   let plainMs: number | undefined;
+  let plainMinMs: number | undefined;
   if (plainPath) {
     const plain = await loadModel(await openModel(plainPath), { backend: backend as never });
     await plain.predict(input);
     const xs: number[] = [];
     for (let i = 0; i < runs; i++) xs.push((await plain.predict(input)).ms);
     plainMs = median(xs);
+    plainMinMs = Math.min(...xs);
     plain.dispose();
   }
   console.log(
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
       predictMinMs: Math.min(...predictMs),
       captureMinMs: Math.min(...captureMs),
       plainMs,
+      plainMinMs,
       weightBytes,
       rssBeforeBytes: rssBefore,
       peakRssBytes,
