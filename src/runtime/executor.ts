@@ -140,13 +140,18 @@ export class CompiledGraph {
     const host = (i: number): HostWeight | undefined => {
       const spec = node.weights[i];
       if (!spec) return undefined;
-      const values = read(spec.id);
-      if (!values) fail(`its weight '${spec.name}' (${spec.id}) is missing from the file`);
       const size = spec.shape.reduce((a, b) => a * b, 1);
-      if (values!.length !== size) fail(`its weight '${spec.name}' holds ${values!.length} values, but its shape [${spec.shape.join(', ')}] needs ${size}`);
       // A getter, not the array: a run closure that happens to keep this object (V8 keeps whole
       // scopes) must not keep the weights' host copy alive once `read` has let go of the store.
-      return { get values() { return read(spec.id) ?? fail(`its weight '${spec.name}' was read after the model was prepared`); }, shape: spec.shape };
+      // Each access reads (a store may read from the file), so the checks happen there too.
+      return {
+        get values() {
+          const values = read(spec.id) ?? fail(`its weight '${spec.name}' (${spec.id}) is missing from the file`);
+          if (values.length !== size) fail(`its weight '${spec.name}' holds ${values.length} values, but its shape [${spec.shape.join(', ')}] needs ${size}`);
+          return values;
+        },
+        shape: spec.shape,
+      };
     };
     const ctx: PrepareContext = {
       node,

@@ -7,7 +7,7 @@ import { buildGraph, type RawNode } from '../../graph/build.js';
 import type { NodeAttrs, Shape, TensorRef, WeightSpec } from '../../graph/types.js';
 import { FormatError } from '../../util/errors.js';
 import { isObject, type ModelReader } from '../reader.js';
-import { parseManifest, readWeights, checkShards, type ManifestWeight } from './weightsManifest.js';
+import { parseManifest, readWeights, type ManifestWeight } from './weightsManifest.js';
 
 type Json = Record<string, any>;
 
@@ -52,7 +52,6 @@ export const tfjsGraphReader: ModelReader = {
     const gdef = json.modelTopology;
     if (!isObject(gdef) || !Array.isArray(gdef.node)) throw new FormatError('model.json of a graph model has no modelTopology.node list', file.path);
     const manifest = parseManifest(file.path, json.weightsManifest ?? []);
-    checkShards(file.path, manifest);
     const byName = new Map<string, ManifestWeight>(manifest.weights.map((w) => [w.name, w]));
 
     const defs = new Map<string, Json>();

@@ -75,10 +75,11 @@ export function parseManifest(modelPath: string, manifest: unknown): Manifest {
   return { weights, groups };
 }
 
-/** Checks that every shard exists and that each group's shards hold exactly the bytes listed. */
-export function checkShards(modelPath: string, m: Manifest): void {
+/** Checks that every shard exists and that each group's shards hold exactly the bytes listed; returns the shard sizes per group. */
+export function checkShards(modelPath: string, m: Manifest): number[][] {
   const dir = realpathSync(dirname(resolve(modelPath)));
-  m.groups.forEach((paths, gi) => {
+  return m.groups.map((paths, gi) => {
+    const sizes: number[] = [];
     let size = 0;
     for (const p of paths) {
       let st;
@@ -90,11 +91,13 @@ export function checkShards(modelPath: string, m: Manifest): void {
       const real = realpathSync(p);
       if (!(real + sep).startsWith(dir + sep)) throw new FormatError(`refused weight shard '${p}': it links outside the model's folder`, modelPath);
       if (!st.isFile()) throw new FormatError(`weight shard '${p}' is not a file`, modelPath);
+      sizes.push(st.size);
       size += st.size;
     }
     const need = m.weights.filter((w) => w.group === gi).reduce((a, w) => a + w.bytes, 0);
     if (size < need) throw new FormatError(`weight shards of group ${gi + 1} hold ${size} bytes, but weightsManifest needs ${need} (a shard is short or missing)`, modelPath);
     if (size > need) throw new FormatError(`weight shards of group ${gi + 1} hold ${size} bytes, more than the ${need} weightsManifest lists (an extra or wrong shard)`, modelPath);
+    return sizes;
   });
 }
 
@@ -112,8 +115,7 @@ function halfToFloat(h: number): number {
  * when asked: uploading a model then never holds all of its weights on the host at once.
  */
 export function readWeights(modelPath: string, m: Manifest, only?: Set<string>): WeightStore {
-  checkShards(modelPath, m);
-  const sizes = m.groups.map((paths) => paths.map((p) => statSync(p).size));
+  const sizes = checkShards(modelPath, m);
   const byName = new Map(m.weights.filter((w) => !only || only.has(w.name)).map((w) => [w.name, w]));
   return {
     get(id) {
