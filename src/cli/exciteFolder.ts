@@ -99,7 +99,3 @@ export async function runFolderWorker(): Promise<void> {
   });
   port.postMessage({ ready: true } satisfies FromWorker);
 }
-
-export function isFolderWorker(): boolean {
-  return (workerData as FolderJob | undefined)?.role === 'se-inspector-excite-worker';
-}

@@ -16,8 +16,6 @@ export const READERS: readonly ModelReader[] = [kerasArchiveReader, kerasH5Reade
 /** JSON model files beyond this are refused before parsing (a 100 MB model.json is already odd). */
 export const MAX_JSON_BYTES = 512 * 1024 * 1024;
 
-export const MODEL_FILE_PATTERNS = ['**/*.keras', '**/*.h5', '**/*.hdf5', '**/model.json', '**/*.json'];
-
 function readModelFile(path: string): ModelFile {
   let size: number;
   try {

@@ -117,10 +117,6 @@ export interface ModelGraph {
   loadWeights?: () => Promise<WeightStore>;
 }
 
-export function nodeMap(graph: ModelGraph): Map<string, GraphNode> {
-  return new Map(graph.nodes.map((n) => [n.name, n]));
-}
-
 export function shapeSize(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;

@@ -11,6 +11,3 @@ const activations: OpRule = {
 };
 
 export const activationRules: OpRule[] = [activations];
-
-/** Activations the runtime and the SE detector know, by their Keras names. */
-export const GATE_ACTIVATIONS = new Set(['sigmoid', 'hard_sigmoid']);
