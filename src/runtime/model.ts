@@ -1,22 +1,20 @@
 /**
- * A model loaded on a backend: weights read from the file and uploaded once, then run as often
+ * A model loaded on an engine: weights read from the file and uploaded once, then run as often
  * as wanted. `predict` (outputs only) and `run` (outputs + captured node outputs) are the same
- * forward pass; capturing only keeps the asked tensors instead of disposing them.
+ * forward pass; capturing only keeps the asked tensors.
  *
- * Inputs and results cross this boundary as plain Float32Arrays, so nothing outside src/runtime
- * touches TensorFlow.js.
+ * The engine (engine.ts) is chosen here, at load time, and reported with the reason in
+ * `backend`; callers never know which one ran. Inputs and results cross this boundary as plain
+ * typed arrays, so nothing outside src/runtime touches TensorFlow.js or onnxruntime.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelGraph, Shape } from '../graph/types.js';
 import { CancelledError, RuntimeError } from '../util/errors.js';
 import { currentBackend, ensureBackend, initBackend, type BackendInfo, type BackendRequest } from './backend.js';
-import { CompiledGraph } from './executor.js';
+import type { ComputeInfo, Engine, HostTensor, InputTensor } from './engine.js';
+import { loadLayersEngine } from './layersEngine.js';
 
-/** A tensor on the host: values in row-major (NHWC) order. */
-export interface HostTensor {
-  data: Float32Array;
-  shape: number[];
-}
+export type { HostTensor, InputTensor } from './engine.js';
 
 export interface LoadOptions {
   /** Default: the backend already started by `initBackend`, else `auto`. */
@@ -42,9 +40,9 @@ export interface RunResult {
 export interface LoadTimings {
   /** Starting the backend (0 when it already ran). */
   backend: number;
-  /** Reading the weights from the file. */
+  /** Reading the weights and preparing the engine (kernels, uploads, sessions). */
   read: number;
-  /** Preparing the kernels and uploading the weights. */
+  /** Kept for reports that split reading from uploading; engines that do both at once report 0. */
   upload: number;
   /** The warm-up run, if asked. */
   warmup?: number;
@@ -52,13 +50,17 @@ export interface LoadTimings {
   total: number;
 }
 
+/** One tensor for the single input, or one per input name. */
+export type Feeds = InputTensor | ReadonlyMap<string, InputTensor>;
+
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+const isMap = (f: Feeds): f is ReadonlyMap<string, InputTensor> => f instanceof Map;
 
 export class LoadedModel {
   private constructor(
     readonly graph: ModelGraph,
-    readonly backend: BackendInfo,
-    private readonly compiled: CompiledGraph,
+    private readonly engine: Engine,
+    private readonly tfBackend: BackendInfo | undefined,
     readonly timings: LoadTimings,
   ) {}
 
@@ -71,12 +73,9 @@ export class LoadedModel {
     const backend = await initBackend(options.backend ?? currentBackend()?.name ?? 'auto');
     const tb = performance.now();
     if (options.signal?.aborted) throw new CancelledError();
-    const weights = await graph.loadWeights();
+    const engine = await loadLayersEngine(graph, backend, { signal: options.signal });
     const t1 = performance.now();
-    if (options.signal?.aborted) throw new CancelledError();
-    const compiled = new CompiledGraph(graph, weights);
-    const t2 = performance.now();
-    const model = new LoadedModel(graph, backend, compiled, { backend: tb - t0, read: t1 - tb, upload: t2 - t1, total: t2 - t0 });
+    const model = new LoadedModel(graph, engine, backend, { backend: tb - t0, read: t1 - tb, upload: 0, total: t1 - t0 });
     if (options.warmup) {
       try {
         const shape = model.concreteInputShape();
@@ -85,10 +84,20 @@ export class LoadedModel {
         model.dispose();
         throw e;
       }
-      model.timings.warmup = performance.now() - t2;
+      model.timings.warmup = performance.now() - t1;
       model.timings.total = performance.now() - t0;
     }
     return model;
+  }
+
+  /** What computes and why (engine, backend, threads, reason). */
+  get compute(): ComputeInfo {
+    return this.engine.info;
+  }
+
+  /** The backend in use and why, as reports show it. */
+  get backend(): { name: string; reason: string } {
+    return { name: this.engine.info.backend, reason: this.engine.info.reason };
   }
 
   /** The input shape the graph was analysed with (open sizes filled), batch 1. */
@@ -104,41 +113,38 @@ export class LoadedModel {
   }
 
   /** Outputs only. */
-  async predict(input: HostTensor, options: RunOptions = {}): Promise<{ outputs: HostTensor[]; ms: number }> {
+  async predict(input: Feeds, options: RunOptions = {}): Promise<{ outputs: HostTensor[]; ms: number }> {
     const { outputs, ms } = await this.run(input, options);
     return { outputs, ms };
   }
 
   /** Outputs and the outputs of the `capture` nodes, from the same forward pass. */
-  async run(input: HostTensor, options: RunOptions & { capture?: readonly string[] } = {}): Promise<RunResult> {
-    if (this.compiled.isDisposed) throw new RuntimeError('the model was unloaded (disposed)');
-    this.checkInput(input);
-    await ensureBackend(this.backend.name);
+  async run(input: Feeds, options: RunOptions & { capture?: readonly string[] } = {}): Promise<RunResult> {
+    if (this.engine.isDisposed) throw new RuntimeError('the model was unloaded (disposed)');
+    const feeds = this.feeds(input);
+    if (this.tfBackend) await ensureBackend(this.tfBackend.name);
     const t0 = performance.now();
-    const x = tf.tensor(input.data, input.shape, 'float32');
-    let result: Awaited<ReturnType<CompiledGraph['execute']>> | undefined;
-    try {
-      result = await this.compiled.execute([x], { keep: options.capture, signal: options.signal, onProgress: options.onProgress });
-      const read = async (t: tf.Tensor): Promise<HostTensor> => ({ data: (await t.data()) as Float32Array, shape: [...t.shape] });
-      const outputs = await Promise.all(result.outputs.map(read));
-      const captured = new Map<string, HostTensor>();
-      for (const [name, t] of result.kept) captured.set(name, await read(t));
-      return { outputs, captured, ms: performance.now() - t0 };
-    } finally {
-      if (result) {
-        for (const t of result.outputs) if (t !== x) t.dispose();
-        for (const t of result.kept.values()) if (t !== x) t.dispose();
-      }
-      x.dispose();
-    }
+    const { outputs, captured } = await this.engine.run(feeds, { capture: options.capture, signal: options.signal, onProgress: options.onProgress });
+    return { outputs, captured, ms: performance.now() - t0 };
   }
 
-  private checkInput(input: HostTensor): void {
-    if (this.graph.inputs.length !== 1) throw new RuntimeError(`model has ${this.graph.inputs.length} inputs; runs take one input tensor`);
-    const declared = this.graph.declaredInputShape;
+  /** One tensor per graph input, each checked against the declared shape. */
+  private feeds(input: Feeds): Map<string, InputTensor> {
+    if (!isMap(input)) {
+      if (this.graph.inputs.length !== 1) throw new RuntimeError(`model has ${this.graph.inputs.length} inputs; runs take one input tensor`);
+      this.checkInput(input, this.graph.declaredInputShape);
+      return new Map([[this.graph.inputs[0], input]]);
+    }
+    for (const name of this.graph.inputs) if (!input.has(name)) throw new RuntimeError(`no tensor given for input '${name}'`, this.graph.path);
+    const first = input.get(this.graph.inputs[0])!;
+    this.checkInput(first, this.graph.declaredInputShape);
+    return new Map(input);
+  }
+
+  private checkInput(input: InputTensor, declared: Shape): void {
     const { shape, data } = input;
     const fmt = (s: readonly (number | null)[]) => `[${s.map((d) => (d === null ? 'any' : d)).join(', ')}]`;
-    if (!(data instanceof Float32Array)) throw new RuntimeError('the input must be a Float32Array');
+    if (!(data instanceof Float32Array) && !(data instanceof Int32Array)) throw new RuntimeError('the input must be a Float32Array or Int32Array');
     if (size(shape) !== data.length) throw new RuntimeError(`the input holds ${data.length} values, but its shape ${fmt(shape)} needs ${size(shape)}`);
     if (shape.length !== declared.length || declared.some((d, i) => d !== null && i > 0 && d !== shape[i]))
       throw new RuntimeError(`the input has shape ${fmt(shape)}, but the model takes ${fmt(declared)}`);
@@ -146,25 +152,25 @@ export class LoadedModel {
 
   /** Frees the uploaded weights. */
   dispose(): void {
-    this.compiled.dispose();
+    this.engine.dispose();
   }
 
   get isDisposed(): boolean {
-    return this.compiled.isDisposed;
+    return this.engine.isDisposed;
   }
 
-  /** Bytes of weights held on the backend. */
+  /** Bytes of weights held by the engine. */
   get weightBytes(): number {
-    return this.compiled.weightBytes;
+    return this.engine.weightBytes;
   }
 }
 
-/** Reads the weights of `graph` and uploads them to the backend (started if needed). */
+/** Reads the weights of `graph` and loads them on an engine (backend started if needed). */
 export function loadModel(graph: ModelGraph, options: LoadOptions = {}): Promise<LoadedModel> {
   return LoadedModel.create(graph, options);
 }
 
-/** Tensors and bytes alive on the backend (for leak checks). */
+/** Tensors and bytes alive on the TensorFlow.js backend (for leak checks). */
 export function runtimeMemory(): { numTensors: number; numBytes: number } {
   if (!currentBackend()) return { numTensors: 0, numBytes: 0 }; // tf.memory() throws before a backend runs
   const m = tf.memory();
