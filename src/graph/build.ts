@@ -18,12 +18,13 @@ export interface GraphSpec {
   format: ModelFormat;
   path: string;
   nodes: RawNode[];
-  /** Input nodes (InputLayer / Placeholder) with their declared shapes. */
-  inputs: { name: string; shape: Shape }[];
+  /** Input nodes (InputLayer / Placeholder) with their declared shapes (dtype default float32). */
+  inputs: { name: string; shape: Shape; dtype?: string }[];
   outputs: TensorRef[];
   producer?: string;
   notes?: string[];
   loadWeights?: () => Promise<WeightStore>;
+  loadGraphModel?: ModelGraph['loadGraphModel'];
 }
 
 export interface BuildOptions {
@@ -86,6 +87,7 @@ export function buildGraph(spec: GraphSpec, options: BuildOptions = {}): ModelGr
     path: spec.path,
     nodes,
     inputs: spec.inputs.map((i) => i.name),
+    inputSpecs: spec.inputs.map((i) => ({ name: i.name, shape: i.shape, dtype: i.dtype ?? 'float32' })),
     outputs: spec.outputs,
     inputShape: inputShapes.get(spec.inputs[0].name)!,
     declaredInputShape: declared,
@@ -93,6 +95,7 @@ export function buildGraph(spec: GraphSpec, options: BuildOptions = {}): ModelGr
     warnings,
     producer: spec.producer,
     loadWeights: spec.loadWeights,
+    loadGraphModel: spec.loadGraphModel,
   };
 }
 

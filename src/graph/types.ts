@@ -86,6 +86,32 @@ export interface GraphNode {
   weights: WeightSpec[];
   /** Inferred output shape; null when the rule for this op is unknown. */
   outputShape: Shape | null;
+  /** Set when `outputShape` was measured by running the model once, not inferred by a rule. */
+  shapeFromExecution?: boolean;
+}
+
+/** A model input as the file declares it. */
+export interface InputSpec {
+  name: string;
+  /** Null when the file leaves even the rank open. */
+  shape: Shape | null;
+  /** TF dtype name: float32, int32, ... */
+  dtype: string;
+}
+
+/**
+ * A TensorFlow.js graph model as tfjs-converter's GraphModel takes it (tf.io.ModelArtifacts), in
+ * plain data so that readers need not import TensorFlow.js.
+ */
+export interface GraphModelArtifacts {
+  modelTopology: unknown;
+  weightSpecs: unknown[];
+  weightData: ArrayBuffer;
+  signature?: unknown;
+  userDefinedMetadata?: unknown;
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
 }
 
 /**
@@ -103,6 +129,8 @@ export interface ModelGraph {
   /** Nodes in topological order. */
   nodes: GraphNode[];
   inputs: string[];
+  /** The inputs with their declared shapes and dtypes, in `inputs` order. */
+  inputSpecs: InputSpec[];
   outputs: TensorRef[];
   /** Input shape used for inference (open spatial sizes filled by an assumption, see `notes`). */
   inputShape: Shape;
@@ -115,6 +143,8 @@ export interface ModelGraph {
   producer?: string;
   /** Reads the weight values (absent for architecture-only formats). */
   loadWeights?: () => Promise<WeightStore>;
+  /** TensorFlow.js graph models: the files as tfjs-converter runs them. */
+  loadGraphModel?: () => Promise<GraphModelArtifacts>;
 }
 
 export function shapeSize(shape: readonly number[]): number {
