@@ -5,6 +5,7 @@ import { excite, loadModel } from '../runtime/excite.js';
 import { ModelError } from '../util/errors.js';
 import { exciteFolder, listImages } from './exciteFolder.js';
 import { table } from './format.js';
+import { safeText, term } from '../util/terminal.js';
 
 export interface ExciteOptions {
   json: boolean;
@@ -26,7 +27,7 @@ export async function runExcite(modelPath: string, imagePath: string, o: ExciteO
       console.log(JSON.stringify({ model: modelPath, image: imagePath, ...result }, null, 1));
       return 0;
     }
-    console.log(`${report.model.name}: ${result.blocks.length} SE blocks on ${imagePath} (backend ${result.backend}: ${result.backendReason}; preprocess ${result.preprocess})`);
+    console.log(term`${report.model.name}: ${result.blocks.length} SE blocks on ${imagePath} (backend ${result.backend}: ${result.backendReason}; preprocess ${result.preprocess})`);
     console.log(
       table(
         ['#', 'block', 'C', 'min', 'mean', 'max', 'std', 'excitation (first 8)'],
@@ -55,7 +56,7 @@ export async function runExciteFolder(entry: URL, modelPath: string, folder: str
   const r = await exciteFolder(entry, { model: modelPath, backend: o.backend, preprocess: o.preprocess, imageSize: o.imageSize }, images, o.workers);
   if (o.json) console.log(JSON.stringify({ model: modelPath, folder, ...r }, null, 1));
   else {
-    console.log(`${report.model.name}: ${images.length} images on ${r.workers} worker threads in ${r.wallMs.toFixed(0)} ms`);
+    console.log(term`${report.model.name}: ${images.length} images on ${r.workers} worker threads in ${r.wallMs.toFixed(0)} ms`);
     console.log(
       table(
         ['image', 'top-1', 'run ms', 'mean excitation per block'],
@@ -69,6 +70,6 @@ export async function runExciteFolder(entry: URL, modelPath: string, folder: str
     );
   }
   const failed = r.images.filter((x) => 'error' in x);
-  for (const f of failed) if ('error' in f) console.error(`se-inspector: ${f.error}`);
+  for (const f of failed) if ('error' in f) console.error(`se-inspector: ${safeText(f.error)}`);
   return failed.length ? 1 : 0;
 }

@@ -6,6 +6,7 @@ import { analyze } from '../analysis/report.js';
 import { openModel } from '../formats/index.js';
 import { userMessage } from '../util/errors.js';
 import { formatReport } from './format.js';
+import { safeText } from '../util/terminal.js';
 
 const USAGE = `usage:
   se-inspector inspect <model> [--json] [--layers] [--ratios 2,4,8,16,32] [--image-size N]
@@ -51,11 +52,11 @@ export async function main(argv: string[]): Promise<number> {
     console.log(values.json ? JSON.stringify(report, null, 1) : formatReport(report, { layers: values.layers }));
     // The report is printed either way; scripts learn from the exit code that it is partial.
     if (report.seBlocks.length === 0) {
-      console.error(`se-inspector: ${args[0]}: no SE block found (cost report printed above)`);
+      console.error(`se-inspector: ${safeText(args[0])}: no SE block found (cost report printed above)`);
       return 3;
     }
     if (!report.totals.complete) {
-      console.error(`se-inspector: ${args[0]}: cost incomplete: ${graph.warnings[0] ?? 'some layers have unknown shapes'}`);
+      console.error(`se-inspector: ${safeText(`${args[0]}: cost incomplete: ${graph.warnings[0] ?? 'some layers have unknown shapes'}`)}`);
       return 3;
     }
     return 0;
@@ -94,10 +95,11 @@ main(process.argv.slice(2)).then(
   },
   (err) => {
     if (err instanceof UsageError || (err as { code?: string })?.code?.startsWith?.('ERR_PARSE_ARGS')) {
-      console.error(`se-inspector: ${err.message}\n${USAGE}`);
+      console.error(`se-inspector: ${safeText(err.message)}\n${USAGE}`);
       process.exitCode = 2;
     } else {
-      console.error(`se-inspector: ${userMessage(err)}`);
+      // One error, one line: a name with a newline or an escape sequence cannot forge a second one.
+      console.error(`se-inspector: ${safeText(userMessage(err))}`);
       if (process.env.SE_INSPECTOR_DEBUG) console.error(err);
       process.exitCode = 1;
     }
