@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import fs, { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Attribute, File as H5File } from 'h5wasm/node';
 
 /** h5wasm (4 MB of wasm) loads only when an HDF5 file is opened, so JSON models start fast. */
@@ -25,11 +25,32 @@ export function hasHdf5Signature(bytes: Uint8Array): boolean {
   return SIGNATURE.every((b, i) => bytes[i] === b);
 }
 
-/** HDF5 prints its error stack to stderr (through fs.writeSync(2)); we keep it to make a message of it instead. */
-function quietly<T>(fn: () => T): { value?: T; error?: unknown; diagnostics: string } {
+/**
+ * What one call into HDF5 did: its value or error, what it printed, and the files outside the
+ * model that it tried to open (external links, external storage, virtual datasets).
+ */
+interface Sandboxed<T> {
+  value?: T;
+  error?: unknown;
+  diagnostics: string;
+  refused: string[];
+}
+
+/**
+ * Runs `fn` (a call into h5wasm) so that HDF5 can open no file but `allowed`, and prints nothing.
+ *
+ * h5wasm's Node build reaches the real file system (NODERAWFS: every open is `fs.openSync`), and
+ * HDF5 follows external links, external storage and virtual datasets to any path they name, so
+ * a model could make us read `/etc/passwd` as a bias or block forever on a FIFO. Every open is
+ * checked against the file's own path before it happens; refused paths are reported.
+ * HDF5 prints its error stack to stderr (through fs.writeSync(2)); we keep it to make a message of it instead.
+ */
+function sandboxed<T>(allowed: ReadonlySet<string>, fn: () => T): Sandboxed<T> {
   const writeSync = fs.writeSync;
+  const openSync = fs.openSync;
   const write = process.stderr.write;
   let diagnostics = '';
+  const refused: string[] = [];
   const keep = (chunk: unknown) => {
     diagnostics += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString();
   };
@@ -38,16 +59,31 @@ function quietly<T>(fn: () => T): { value?: T; error?: unknown; diagnostics: str
     keep(typeof buffer === 'string' ? buffer : Buffer.from(buffer as Uint8Array).subarray((rest[0] as number) ?? 0, rest[1] === undefined ? undefined : ((rest[0] as number) ?? 0) + (rest[1] as number)));
     return typeof buffer === 'string' ? buffer.length : ((rest[1] as number) ?? (buffer as Uint8Array).length);
   }) as typeof fs.writeSync;
+  fs.openSync = ((path: fs.PathLike, ...rest: unknown[]) => {
+    const wanted = resolve(String(path));
+    if (!allowed.has(wanted)) {
+      refused.push(String(path));
+      const e = new Error(`EACCES: refused to open '${path}'`) as NodeJS.ErrnoException;
+      e.code = 'EACCES';
+      e.errno = -13;
+      throw e;
+    }
+    return (openSync as (...a: unknown[]) => number)(path, ...rest);
+  }) as typeof fs.openSync;
   process.stderr.write = ((chunk: string | Uint8Array) => (keep(chunk), true)) as typeof process.stderr.write;
   try {
-    return { value: fn(), diagnostics };
+    return { value: fn(), diagnostics, refused };
   } catch (error) {
-    return { error, diagnostics };
+    return { error, diagnostics, refused };
   } finally {
     fs.writeSync = writeSync;
+    fs.openSync = openSync;
     process.stderr.write = write;
   }
 }
+
+/** HDF5's own filters, which h5wasm has built in (deflate, shuffle, fletcher32, szip, nbit, scaleoffset). */
+const BUILT_IN_FILTERS = new Set([1, 2, 3, 4, 5, 6]);
 
 export interface Hdf5Dataset {
   shape: number[];
@@ -61,6 +97,8 @@ export class Hdf5File {
     private readonly lib: typeof import('h5wasm/node'),
     private readonly file: H5File,
     private readonly label: string,
+    /** The only file HDF5 may open: this one. */
+    private readonly allowed: ReadonlySet<string>,
     private readonly cleanup?: () => void,
   ) {}
 
@@ -69,14 +107,15 @@ export class Hdf5File {
     const lib = await h5wasm();
     const head = readFileSync(path).subarray(0, 8);
     if (!hasHdf5Signature(head)) throw new FormatError('is not an HDF5 file (no HDF5 signature)', label);
-    const r = quietly(() => new lib.File(path, 'r'));
+    const allowed = new Set([resolve(path)]);
+    const r = sandboxed(allowed, () => new lib.File(path, 'r'));
     if (r.error || !r.value || !(r.value.file_id > 0n)) {
       const truncated = /truncated file: eof = (\d+).*stored_eof = (\d+)/.exec(r.diagnostics);
       if (truncated) throw new FormatError(`the HDF5 file is truncated (${truncated[1]} of ${truncated[2]} bytes)`, label);
       const minor = [...r.diagnostics.matchAll(/minor: (.*)/g)].map((m) => m[1].trim()).pop();
       throw new FormatError(`HDF5 cannot open the file${minor ? ` (${minor.toLowerCase()})` : ''}`, label);
     }
-    return new Hdf5File(lib, r.value, label);
+    return new Hdf5File(lib, r.value, label, allowed);
   }
 
   /** Opens HDF5 bytes (e.g. from inside a zip) through a private temporary file. */
@@ -85,7 +124,7 @@ export class Hdf5File {
     writeFileSync(path, bytes);
     try {
       const f = await Hdf5File.open(path, label);
-      return new Hdf5File(f.lib, f.file, label, () => rmSync(path, { force: true }));
+      return new Hdf5File(f.lib, f.file, label, f.allowed, () => rmSync(path, { force: true }));
     } catch (e) {
       rmSync(path, { force: true });
       throw e;
@@ -93,29 +132,43 @@ export class Hdf5File {
   }
 
   attr(path: string, name: string): unknown {
-    const obj = path === '' ? this.file : this.file.get(path);
-    const a = obj && 'attrs' in obj ? (obj.attrs as Record<string, Attribute>)[name] : undefined;
+    const obj = path === '' ? this.file : this.entity(path);
+    const a = obj && 'attrs' in obj ? this.guard(() => (obj.attrs as Record<string, Attribute>)[name], `attribute ${name}`) : undefined;
     return a ? this.guard(() => a.value, `attribute ${name}`) : undefined;
   }
 
   has(path: string): boolean {
-    return this.guard(() => this.file.get(path) != null, path);
+    return this.entity(path) != null;
   }
 
   keys(path: string): string[] {
-    const g = this.file.get(path);
-    return g instanceof this.lib.Group ? g.keys() : [];
+    const g = this.entity(path);
+    return g instanceof this.lib.Group ? this.guard(() => g.keys(), path) : [];
+  }
+
+  /** The object at `path`; a link into another file is refused, never followed. */
+  private entity(path: string): ReturnType<H5File['get']> {
+    const e = this.guard(() => this.file.get(path), path);
+    if (e instanceof this.lib.ExternalLink) throw new FormatError(`'${path}' is a link into another file ('${e.filename}'): refused, a model is read from its own file only`, this.label);
+    return e;
   }
 
   dataset(path: string): Hdf5Dataset | undefined {
-    const d = this.file.get(path);
+    const d = this.entity(path);
     if (!(d instanceof this.lib.Dataset)) return undefined;
     const label = this.label;
+    const meta = this.guard(() => d.metadata, path);
+    if (meta.virtual_sources?.length)
+      throw new FormatError(`dataset '${path}' is a virtual dataset built from other files ('${meta.virtual_sources[0].file_name}'): refused, a model is read from its own file only`, label);
+    const unknownFilter = this.guard(() => d.filters, path).find((f) => !BUILT_IN_FILTERS.has(f.id));
     return {
       shape: (d.shape ?? []).map(Number),
       dtype: String(d.dtype),
       read: () => {
-        const r = quietly(() => d.value);
+        // h5wasm returns garbage, not an error, when a filter is missing: refuse before reading.
+        if (unknownFilter) throw new FormatError(`dataset '${path}' is compressed with the HDF5 filter '${unknownFilter.name}' (id ${unknownFilter.id}), which this reader cannot decode`, label);
+        const r = sandboxed(this.allowed, () => d.value);
+        if (r.refused.length) throw new FormatError(`dataset '${path}' stores its values in another file ('${r.refused[0]}'): refused, a model is read from its own file only`, label);
         if (r.error || !r.value) throw new FormatError(`cannot read dataset '${path}' (the file may be corrupt)`, label);
         const v = r.value as unknown;
         if (v instanceof Float32Array) return v;
@@ -128,12 +181,13 @@ export class Hdf5File {
   }
 
   close(): void {
-    quietly(() => this.file.close());
+    sandboxed(this.allowed, () => this.file.close());
     this.cleanup?.();
   }
 
   private guard<T>(fn: () => T, what: string): T {
-    const r = quietly(fn);
+    const r = sandboxed(this.allowed, fn);
+    if (r.refused.length) throw new FormatError(`'${what}' refers to another file ('${r.refused[0]}'): refused, a model is read from its own file only`, this.label);
     if (r.error) throw new FormatError(`cannot read ${what} (the HDF5 file may be corrupt)`, this.label);
     return r.value as T;
   }
