@@ -135,7 +135,12 @@ function commonPrefix(names: string[]): string {
 export function findSeBlocks(graph: ModelGraph, costs: GraphCosts): SeBlock[] {
   const nodes = new Map(graph.nodes.map((n) => [n.name, n]));
   const consumers = new Map<string, GraphNode[]>();
-  for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i.node, [...(consumers.get(i.node) ?? []), n]);
+  for (const n of graph.nodes)
+    for (const i of n.inputs) {
+      let list = consumers.get(i.node);
+      if (!list) consumers.set(i.node, (list = []));
+      list.push(n);
+    }
   const blocks: SeBlock[] = [];
   for (const scale of graph.nodes) {
     if (!MULTIPLY.has(scale.op) || scale.inputs.length !== 2) continue;

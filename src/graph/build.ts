@@ -67,7 +67,9 @@ export function buildGraph(spec: GraphSpec, options: BuildOptions = {}): ModelGr
       const rule = ruleFor(raw.op);
       const ins = raw.inputs.map((i) => shapes.get(i.node) ?? null);
       if (!rule) {
-        unknown.set(raw.op, [...(unknown.get(raw.op) ?? []), raw.name]);
+        let names = unknown.get(raw.op);
+        if (!names) unknown.set(raw.op, (names = []));
+        names.push(raw.name);
       } else if (ins.every((s): s is Shape => s !== null)) {
         node.outputShape = rule.outputShape(node, ins);
         if (rule.weights && raw.domain === 'keras') node.weights = reconcileWeights(spec.path, node, stored, rule.weights(node, ins));
@@ -122,7 +124,12 @@ function topologicalOrder(spec: GraphSpec): RawNode[] {
   const consumers = new Map<string, RawNode[]>();
   for (const n of spec.nodes) {
     indegree.set(n.name, n.inputs.length);
-    for (const i of n.inputs) consumers.set(i.node, [...(consumers.get(i.node) ?? []), n]);
+    for (const i of n.inputs) {
+      // pushed in place: copying the list per edge made 100,000 readers of one tensor quadratic
+      let list = consumers.get(i.node);
+      if (!list) consumers.set(i.node, (list = []));
+      list.push(n);
+    }
   }
   const queue = spec.nodes.filter((n) => n.inputs.length === 0);
   const out: RawNode[] = [];

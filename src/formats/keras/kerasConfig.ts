@@ -157,16 +157,16 @@ function parseInbound(entry: unknown, layer: string, path: string): { refs: Tens
   return { refs, scalars };
 }
 
-/** Keras 2 TFOpLambda functions we can run, as Keras 3 op names. */
-const TF_OP_LAMBDA: Record<string, string> = {
-  '__operators__.add': 'ops.Add', 'math.add': 'ops.Add', 'math.multiply': 'ops.Multiply',
-  'math.subtract': 'ops.Subtract', 'math.truediv': 'ops.TrueDivide', 'math.divide': 'ops.TrueDivide',
-};
+/** Keras 2 TFOpLambda functions we can run, as Keras 3 op names (a Map: the key comes from the file). */
+const TF_OP_LAMBDA = new Map([
+  ['__operators__.add', 'ops.Add'], ['math.add', 'ops.Add'], ['math.multiply', 'ops.Multiply'],
+  ['math.subtract', 'ops.Subtract'], ['math.truediv', 'ops.TrueDivide'], ['math.divide', 'ops.TrueDivide'],
+]);
 
 function toNode(l: Json, name: string, inputs: TensorRef[], scalars: { position: number; value: number }[], path: string): RawNode {
   let op: string = l.class_name;
   if (isOp(l)) op = `ops.${op}`;
-  if (op === 'TFOpLambda') op = TF_OP_LAMBDA[l.config.function] ?? `TFOpLambda(${l.config.function})`;
+  if (op === 'TFOpLambda') op = TF_OP_LAMBDA.get(String(l.config.function)) ?? `TFOpLambda(${l.config.function})`;
   const attrs = readAttrs(op, l.config, name, path);
   if (scalars.length) attrs.scalars = scalars;
   return { name, op, domain: 'keras', inputs, attrs };

@@ -38,12 +38,22 @@ export const tfjsLayersReader: ModelReader = {
 /** Manifest names are `<layer>/<weight>` (maybe with a scope before): each goes to the longest layer-name prefix. */
 function assignWeights(nodes: RawNode[], weights: { name: string; shape: number[] }[], path: string): void {
   const byName = new Map(nodes.map((n) => [n.name, n]));
+  // Only the part counts that layer names really have are tried (usually just 1), longest first:
+  // trying every slice of a hostile 3,000-part name took 50 s.
+  const partCounts = [...new Set(nodes.map((n) => n.name.split('/').length))].sort((a, b) => b - a);
   for (const n of nodes) n.weights = [];
   for (const w of weights) {
     const parts = w.name.split('/');
+    // starts[k]: offset of part k in the name
+    const starts: number[] = [];
+    for (let k = 0, at = 0; k < parts.length; at += parts[k].length + 1, k++) starts.push(at);
     let owner: RawNode | undefined;
     for (let i = parts.length - 1; i >= 1 && !owner; i--) {
-      for (let start = 0; start < i && !owner; start++) owner = byName.get(parts.slice(start, i).join('/'));
+      for (const count of partCounts) {
+        if (count > i) continue;
+        owner = byName.get(w.name.slice(starts[i - count], starts[i] - 1));
+        if (owner) break;
+      }
     }
     if (!owner) throw new FormatError(`weight '${w.name}' in weightsManifest belongs to no layer of the model`, path);
     const spec: WeightSpec = { id: w.name, name: parts[parts.length - 1], shape: w.shape, trainable: true, role: 'param' };

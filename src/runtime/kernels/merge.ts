@@ -11,15 +11,16 @@ import { first, type KernelTable, type PrepareContext, type RunFn } from './kern
 
 type Binary = (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
-const BINARY: Record<string, Binary> = {
-  Add: tf.add, Multiply: tf.mul, Subtract: tf.sub, Maximum: tf.maximum, Minimum: tf.minimum,
-  Divide: tf.div, TrueDivide: tf.div,
-  AddV2: tf.add, Mul: tf.mul, Sub: tf.sub, RealDiv: tf.div,
-};
+/** By op name (a Map: op names come from the file, and `constructor` must not be found). */
+const BINARY = new Map<string, Binary>([
+  ['Add', tf.add], ['Multiply', tf.mul], ['Subtract', tf.sub], ['Maximum', tf.maximum], ['Minimum', tf.minimum],
+  ['Divide', tf.div], ['TrueDivide', tf.div],
+  ['AddV2', tf.add], ['Mul', tf.mul], ['Sub', tf.sub], ['RealDiv', tf.div],
+]);
 
 function binaryOf(ctx: PrepareContext, name: string): Binary {
-  const fn = BINARY[name];
-  if (!fn) ctx.fail(`has no elementwise function '${name}'`);
+  const fn = BINARY.get(name);
+  if (!fn) return ctx.fail(`has no elementwise function '${name}'`);
   return fn;
 }
 
