@@ -59,4 +59,10 @@ test('a weight name of 3,000 parts is assigned to its layer in linear time', asy
   const ms = performance.now() - t0;
   assert.deepEqual(graph.nodes.find((n) => n.name === 'head')!.weights.map((w) => w.name), ['kernel', 'bias']);
   assert.ok(ms < 2_000, `${ms.toFixed(0)} ms`);
+  // A name that belongs to no layer is the worst case: every end of the name is tried.
+  weights[1].name = `${scope}nobody/bias`;
+  writeFileSync(join(d, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: { model_config: model }, weightsManifest: [{ paths: ['w.bin'], weights }] }));
+  const t1 = performance.now();
+  await assert.rejects(openModel(join(d, 'model.json')), /weight 'x\/x\/.*nobody\/bias' in weightsManifest belongs to no layer of the model/);
+  assert.ok(performance.now() - t1 < 2_000, `${(performance.now() - t1).toFixed(0)} ms`);
 });
