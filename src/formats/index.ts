@@ -1,12 +1,12 @@
 /** The table of readers, and `openModel`: a path in, the one graph out (or one clear error). */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { BuildOptions } from '../graph/build.js';
 import type { ModelGraph } from '../graph/types.js';
 import { FormatError } from '../util/errors.js';
 import { kerasArchiveReader } from './keras/kerasArchive.js';
 import { kerasH5Reader } from './keras/kerasH5.js';
 import { kerasJsonReader } from './keras/kerasJson.js';
-import type { ModelFile, ModelReader } from './reader.js';
+import { HEAD_BYTES, type ModelFile, type ModelReader } from './reader.js';
 import { tfjsGraphReader } from './tfjs/tfjsGraph.js';
 import { tfjsLayersReader } from './tfjs/tfjsLayers.js';
 
@@ -16,28 +16,51 @@ export const READERS: readonly ModelReader[] = [kerasArchiveReader, kerasH5Reade
 /** JSON model files beyond this are refused before parsing (a 100 MB model.json is already odd). */
 export const MAX_JSON_BYTES = 512 * 1024 * 1024;
 
+/** Positioned reads of a file (opened once per read: readers read a few ranges, not a stream). */
+export function rangeReader(path: string): (offset: number, length: number) => Uint8Array {
+  return (offset, length) => {
+    const fd = openSync(path, 'r');
+    try {
+      const out = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const n = readSync(fd, out, done, length - done, offset + done);
+        if (n === 0) break;
+        done += n;
+      }
+      return done === length ? out : out.subarray(0, done);
+    } finally {
+      closeSync(fd);
+    }
+  };
+}
+
 function readModelFile(path: string): ModelFile {
   let size: number;
   try {
     const st = statSync(path);
     if (st.isDirectory()) throw new FormatError('is a folder, not a model file (for a tfjs model, open its model.json)', path);
+    // FIFOs, devices and sockets have no size to trust and may block or never end.
+    if (!st.isFile()) throw new FormatError('is not a regular file (a device, FIFO or socket): a model is a file', path);
     size = st.size;
   } catch (e) {
     if (e instanceof FormatError) throw e;
     throw new FormatError('does not exist or cannot be read', path);
   }
-  if (size === 0) throw new FormatError('is empty (0 bytes)', path);
-  const bytes = new Uint8Array(readFileSync(path));
-  const first = bytes.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf);
+  // /proc and /sys files report size 0 but have content: tell them apart from empty files.
+  if (size === 0) throw new FormatError(/^\/(proc|sys)\//.test(path) ? 'is a kernel pseudo-file (size 0), not a model file' : 'is empty (0 bytes)', path);
+  const read = rangeReader(path);
+  const head = read(0, Math.min(size, HEAD_BYTES));
+  const first = head.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf);
   if (first === 0x7b /* { */) {
     if (size > MAX_JSON_BYTES) throw new FormatError(`refused: a ${(size / 1e6).toFixed(0)} MB JSON file is beyond the ${MAX_JSON_BYTES / 1024 ** 2} MB limit`, path);
     try {
-      return { path, bytes, json: JSON.parse(Buffer.from(bytes).toString('utf8').replace(/^\uFEFF/, '')) };
+      return { path, size, head, read, json: JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, '')) };
     } catch (e) {
       throw new FormatError(`is not valid JSON (${(e as Error).message})`, path);
     }
   }
-  return { path, bytes };
+  return { path, size, head, read };
 }
 
 export function detectReader(file: ModelFile): ModelReader {

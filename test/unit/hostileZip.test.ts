@@ -40,8 +40,8 @@ async function refusal(path: string): Promise<string> {
 }
 
 test('bzip2 and LZMA entries are named as such, not called corrupt', async () => {
-  assert.equal(await refusal(rezip('bz2.keras', 'ZIP_BZIP2')), `${join(out, 'bz2.keras')}: entry 'metadata.json' is compressed with bzip2; Keras writes stored or deflated entries, which are what this reader reads`);
-  assert.equal(await refusal(rezip('lzma.keras', 'ZIP_LZMA')), `${join(out, 'lzma.keras')}: entry 'metadata.json' is compressed with LZMA; Keras writes stored or deflated entries, which are what this reader reads`);
+  assert.equal(await refusal(rezip('bz2.keras', 'ZIP_BZIP2')), `${join(out, 'bz2.keras')}: entry 'config.json' is compressed with bzip2; Keras writes stored or deflated entries, which are what this reader reads`);
+  assert.equal(await refusal(rezip('lzma.keras', 'ZIP_LZMA')), `${join(out, 'lzma.keras')}: entry 'config.json' is compressed with LZMA; Keras writes stored or deflated entries, which are what this reader reads`);
 });
 
 test('an archive rewritten with deflate is read as the original', async () => {

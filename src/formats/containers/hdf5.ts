@@ -3,9 +3,8 @@
  * Knows nothing of Keras.
  */
 import { randomUUID } from 'node:crypto';
-import fs, { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import fs from 'node:fs';
+import { resolve } from 'node:path';
 import type { Attribute, File as H5File } from 'h5wasm/node';
 
 /** h5wasm (4 MB of wasm) loads only when an HDF5 file is opened, so JSON models start fast. */
@@ -26,6 +25,17 @@ export function hasHdf5Signature(bytes: Uint8Array): boolean {
 }
 
 /**
+ * An HDF5 file that is not a file of its own: a byte range of another file (the stored
+ * `model.weights.h5` of a `.keras` zip, read in place) or bytes in memory (a deflated entry).
+ * HDF5 sees it under a virtual path; the sandbox serves its opens, stats and reads.
+ */
+type VirtualFile = { kind: 'range'; path: string; offset: number; size: number } | { kind: 'memory'; bytes: Uint8Array; size: number };
+const VIRTUAL_ROOT = '/se-inspector-virtual/';
+const virtualFiles = new Map<string, VirtualFile>();
+/** Open descriptors of virtual files (a real fd: of the archive, or of /dev/null for memory). */
+const virtualFds = new Map<number, VirtualFile>();
+
+/**
  * What one call into HDF5 did: its value or error, what it printed, and the files outside the
  * model that it tried to open (external links, external storage, virtual datasets).
  */
@@ -34,6 +44,14 @@ interface Sandboxed<T> {
   error?: unknown;
   diagnostics: string;
   refused: string[];
+}
+
+type Fs = typeof fs;
+const real = { writeSync: fs.writeSync, openSync: fs.openSync, readSync: fs.readSync, fstatSync: fs.fstatSync, statSync: fs.statSync, lstatSync: fs.lstatSync, closeSync: fs.closeSync };
+
+/** A Stats of `base` that reports `size` (HDF5 checks the file's size against its end-of-file address). */
+function sized(base: fs.Stats, size: number): fs.Stats {
+  return Object.assign(Object.create(Object.getPrototypeOf(base)), base, { size });
 }
 
 /**
@@ -46,20 +64,19 @@ interface Sandboxed<T> {
  * HDF5 prints its error stack to stderr (through fs.writeSync(2)); we keep it to make a message of it instead.
  */
 function sandboxed<T>(allowed: ReadonlySet<string>, fn: () => T): Sandboxed<T> {
-  const writeSync = fs.writeSync;
-  const openSync = fs.openSync;
   const write = process.stderr.write;
   let diagnostics = '';
   const refused: string[] = [];
   const keep = (chunk: unknown) => {
     diagnostics += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString();
   };
-  fs.writeSync = ((fd: number, buffer: unknown, ...rest: unknown[]) => {
-    if (fd !== 2) return (writeSync as (...a: unknown[]) => number)(fd, buffer, ...rest);
+  const patch = fs as { -readonly [K in keyof Fs]: Fs[K] };
+  patch.writeSync = ((fd: number, buffer: unknown, ...rest: unknown[]) => {
+    if (fd !== 2) return (real.writeSync as (...a: unknown[]) => number)(fd, buffer, ...rest);
     keep(typeof buffer === 'string' ? buffer : Buffer.from(buffer as Uint8Array).subarray((rest[0] as number) ?? 0, rest[1] === undefined ? undefined : ((rest[0] as number) ?? 0) + (rest[1] as number)));
     return typeof buffer === 'string' ? buffer.length : ((rest[1] as number) ?? (buffer as Uint8Array).length);
-  }) as typeof fs.writeSync;
-  fs.openSync = ((path: fs.PathLike, ...rest: unknown[]) => {
+  }) as Fs['writeSync'];
+  patch.openSync = ((path: fs.PathLike, ...rest: unknown[]) => {
     const wanted = resolve(String(path));
     if (!allowed.has(wanted)) {
       refused.push(String(path));
@@ -68,16 +85,46 @@ function sandboxed<T>(allowed: ReadonlySet<string>, fn: () => T): Sandboxed<T> {
       e.errno = -13;
       throw e;
     }
-    return (openSync as (...a: unknown[]) => number)(path, ...rest);
-  }) as typeof fs.openSync;
+    const v = virtualFiles.get(wanted);
+    if (!v) return (real.openSync as (...a: unknown[]) => number)(path, ...rest);
+    const fd = real.openSync(v.kind === 'range' ? v.path : '/dev/null', 'r');
+    virtualFds.set(fd, v);
+    return fd;
+  }) as Fs['openSync'];
+  const stat = (orig: typeof fs.statSync) => ((path: fs.PathLike, ...rest: unknown[]) => {
+    const v = virtualFiles.get(resolve(String(path)));
+    if (!v) return (orig as (...a: unknown[]) => unknown)(path, ...rest);
+    return sized(real.statSync(v.kind === 'range' ? v.path : '/dev/null'), v.size);
+  }) as typeof fs.statSync;
+  patch.statSync = stat(real.statSync);
+  patch.lstatSync = stat(real.lstatSync) as Fs['lstatSync'];
+  patch.fstatSync = ((fd: number, ...rest: unknown[]) => {
+    const v = virtualFds.get(fd);
+    const st = (real.fstatSync as (...a: unknown[]) => fs.Stats)(fd, ...rest);
+    return v ? sized(st, v.size) : st;
+  }) as Fs['fstatSync'];
+  patch.readSync = ((fd: number, buffer: NodeJS.ArrayBufferView, offset: number, length: number, position: number | null) => {
+    const v = virtualFds.get(fd);
+    if (!v) return (real.readSync as (...a: unknown[]) => number)(fd, buffer, offset, length, position);
+    const at = Number(position ?? 0);
+    const n = Math.max(0, Math.min(length, v.size - at));
+    if (v.kind === 'memory') {
+      new Uint8Array(buffer.buffer, buffer.byteOffset + offset, n).set(v.bytes.subarray(at, at + n));
+      return n;
+    }
+    return real.readSync(fd, buffer, offset, n, v.offset + at);
+  }) as Fs['readSync'];
+  patch.closeSync = ((fd: number) => {
+    virtualFds.delete(fd);
+    real.closeSync(fd);
+  }) as Fs['closeSync'];
   process.stderr.write = ((chunk: string | Uint8Array) => (keep(chunk), true)) as typeof process.stderr.write;
   try {
     return { value: fn(), diagnostics, refused };
   } catch (error) {
     return { error, diagnostics, refused };
   } finally {
-    fs.writeSync = writeSync;
-    fs.openSync = openSync;
+    Object.assign(patch, real);
     process.stderr.write = write;
   }
 }
@@ -89,6 +136,20 @@ export interface Hdf5Dataset {
   shape: number[];
   dtype: string;
   read(): Float32Array;
+}
+
+/** The first `n` bytes of a real or virtual file. */
+function readHead(path: string, n: number): Uint8Array {
+  const head = new Uint8Array(n);
+  const v = virtualFiles.get(path);
+  if (v?.kind === 'memory') return v.bytes.subarray(0, n);
+  const fd = real.openSync(v ? v.path : path, 'r');
+  try {
+    real.readSync(fd, head, 0, Math.min(n, v ? v.size : n), v ? v.offset : 0);
+  } finally {
+    real.closeSync(fd);
+  }
+  return head;
 }
 
 /** A read-only HDF5 file: attributes, child names and datasets by path. */
@@ -103,11 +164,10 @@ export class Hdf5File {
   ) {}
 
   /** Opens a file on disk; `label` names it in messages (e.g. `model.keras!model.weights.h5`). */
-  static async open(path: string, label = path): Promise<Hdf5File> {
+  static async open(path: string, label = path, cleanup?: () => void): Promise<Hdf5File> {
     const lib = await h5wasm();
-    const head = readFileSync(path).subarray(0, 8);
-    if (!hasHdf5Signature(head)) throw new FormatError('is not an HDF5 file (no HDF5 signature)', label);
     const allowed = new Set([resolve(path)]);
+    if (!hasHdf5Signature(readHead(path, 8))) throw new FormatError('is not an HDF5 file (no HDF5 signature)', label);
     const r = sandboxed(allowed, () => new lib.File(path, 'r'));
     if (r.error || !r.value || !(r.value.file_id > 0n)) {
       const truncated = /truncated file: eof = (\d+).*stored_eof = (\d+)/.exec(r.diagnostics);
@@ -115,18 +175,26 @@ export class Hdf5File {
       const minor = [...r.diagnostics.matchAll(/minor: (.*)/g)].map((m) => m[1].trim()).pop();
       throw new FormatError(`HDF5 cannot open the file${minor ? ` (${minor.toLowerCase()})` : ''}`, label);
     }
-    return new Hdf5File(lib, r.value, label, allowed);
+    return new Hdf5File(lib, r.value, label, allowed, cleanup);
   }
 
-  /** Opens HDF5 bytes (e.g. from inside a zip) through a private temporary file. */
-  static async fromBytes(bytes: Uint8Array, label: string): Promise<Hdf5File> {
-    const path = join(tmpdir(), `se-inspector-${randomUUID()}.h5`);
-    writeFileSync(path, bytes);
+  /** Opens `size` bytes of the file `path` from `offset` as an HDF5 file, in place (a stored zip entry). */
+  static openRange(path: string, offset: number, size: number, label: string): Promise<Hdf5File> {
+    return Hdf5File.openVirtual({ kind: 'range', path, offset, size }, label);
+  }
+
+  /** Opens HDF5 bytes held in memory (a deflated zip entry), with no temporary file. */
+  static fromBytes(bytes: Uint8Array, label: string): Promise<Hdf5File> {
+    return Hdf5File.openVirtual({ kind: 'memory', bytes, size: bytes.length }, label);
+  }
+
+  private static async openVirtual(v: VirtualFile, label: string): Promise<Hdf5File> {
+    const path = `${VIRTUAL_ROOT}${randomUUID()}.h5`;
+    virtualFiles.set(path, v);
     try {
-      const f = await Hdf5File.open(path, label);
-      return new Hdf5File(f.lib, f.file, label, f.allowed, () => rmSync(path, { force: true }));
+      return await Hdf5File.open(path, label, () => virtualFiles.delete(path));
     } catch (e) {
-      rmSync(path, { force: true });
+      virtualFiles.delete(path);
       throw e;
     }
   }

@@ -1,14 +1,25 @@
-/** Keras 3 `.keras`: a zip of config.json, metadata.json and model.weights.h5. */
-import { readFileSync } from 'node:fs';
+/**
+ * Keras 3 `.keras`: a zip of config.json, metadata.json and model.weights.h5. Keras stores the
+ * weights uncompressed, so HDF5 reads them in place inside the archive: a multi-GB model is never
+ * copied, unzipped or written to a temporary file.
+ */
 import { buildGraph } from '../../graph/build.js';
 import type { WeightSpec, WeightStore } from '../../graph/types.js';
 import { FormatError } from '../../util/errors.js';
 import { Hdf5File } from '../containers/hdf5.js';
-import { hasZipSignature, unzipEntries } from '../containers/zip.js';
-import type { ModelReader } from '../reader.js';
+import { hasZipSignature, ZipArchive } from '../containers/zip.js';
+import type { ModelFile, ModelReader } from '../reader.js';
 import { readKerasConfig, toSnakeCase, type KerasModel } from './kerasConfig.js';
 
-const ENTRIES = new Set(['config.json', 'metadata.json', 'model.weights.h5']);
+const WEIGHTS = 'model.weights.h5';
+
+/** model.weights.h5 of the archive: in place when stored (as Keras writes it), else inflated into memory. */
+function openWeights(file: ModelFile, zip: ZipArchive, label: string): Promise<Hdf5File> {
+  const h5Label = `${label}!${WEIGHTS}`;
+  const range = zip.storedRange(WEIGHTS);
+  if (range) return Hdf5File.openRange(file.path, range.offset, range.size, h5Label);
+  return Hdf5File.fromBytes(zip.bytes(WEIGHTS)!, h5Label);
+}
 
 function parseJsonEntry(bytes: Uint8Array | undefined, name: string, path: string): any {
   if (!bytes) throw new FormatError(`the archive has no ${name}`, path);
@@ -41,15 +52,15 @@ function varIndices(h5: Hdf5File, group: string): number[] {
 
 export const kerasArchiveReader: ModelReader = {
   format: 'keras',
-  match: (f) => hasZipSignature(f.bytes),
+  match: (f) => hasZipSignature(f.head),
   async read(file, options) {
     const label = file.path;
-    const entries = unzipEntries(file.bytes, label, (n) => ENTRIES.has(n));
-    const config = parseJsonEntry(entries['config.json'], 'config.json', label);
-    const metadata = entries['metadata.json'] ? parseJsonEntry(entries['metadata.json'], 'metadata.json', label) : {};
+    const zip = ZipArchive.open(file, label);
+    const config = parseJsonEntry(zip.bytes('config.json'), 'config.json', label);
+    const metadata = zip.entries.has('metadata.json') ? parseJsonEntry(zip.bytes('metadata.json'), 'metadata.json', label) : {};
     const model = readKerasConfig(config, label);
-    if (!entries['model.weights.h5']) throw new FormatError('the archive has no model.weights.h5 (weights are missing)', label);
-    const h5 = await Hdf5File.fromBytes(entries['model.weights.h5'], `${label}!model.weights.h5`);
+    if (!zip.entries.has(WEIGHTS)) throw new FormatError('the archive has no model.weights.h5 (weights are missing)', label);
+    const h5 = await openWeights(file, zip, label);
     const places = kerasStoragePaths(model);
     try {
       for (const node of model.nodes) {
@@ -75,10 +86,8 @@ export const kerasArchiveReader: ModelReader = {
         inputs: model.inputs,
         outputs: model.outputs,
         producer: metadata.keras_version ? `Keras ${metadata.keras_version}` : undefined,
-        loadWeights: async () => {
-          const again = unzipEntries(readFileSync(file.path), label, (n) => n === 'model.weights.h5');
-          return readDatasets(await Hdf5File.fromBytes(again['model.weights.h5'], `${label}!model.weights.h5`), ids);
-        },
+        // The archive is read again, not kept: it may have changed, and holding it would pin its bytes.
+        loadWeights: async () => readDatasets(await openWeights(file, ZipArchive.open(file, label), label), ids),
       },
       options,
     );

@@ -15,7 +15,7 @@ function names(v: unknown): string[] {
 
 export const kerasH5Reader: ModelReader = {
   format: 'keras-h5',
-  match: (f) => hasHdf5Signature(f.bytes),
+  match: (f) => hasHdf5Signature(f.head),
   async read(file, options) {
     const label = file.path;
     const h5 = await Hdf5File.open(file.path, label);
