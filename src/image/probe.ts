@@ -4,6 +4,8 @@
  * entropy-coded data up to EOI): decoders tend to return partial pictures of truncated files.
  */
 import { ImageError } from '../util/errors.js';
+import { crc32 } from 'node:zlib';
+import { safeText } from '../util/terminal.js';
 
 export type ImageFormat = 'png' | 'jpeg';
 
@@ -49,7 +51,7 @@ function pngHeader(b: Uint8Array, label: string): ImageHeader {
   return { format: 'png', width, height };
 }
 
-/** Walks the PNG chunks: each must fit in the file, and IEND must come. */
+/** Walks the PNG chunks: each must fit in the file and match its CRC-32, and IEND must come. */
 function checkPngStructure(b: Uint8Array, label: string): void {
   let pos = 8;
   let sawData = false;
@@ -57,6 +59,9 @@ function checkPngStructure(b: Uint8Array, label: string): void {
     const len = be32(b, pos);
     const type = ascii(b, pos + 4, 4);
     if (pos + 12 + len > b.length) break;
+    // A damaged byte is corruption, not truncation: say which chunk.
+    if ((crc32(b.subarray(pos + 4, pos + 8 + len)) >>> 0) !== be32(b, pos + 8 + len))
+      throw new ImageError(`is a corrupt PNG: chunk ${safeText(type)} at byte ${pos} fails its CRC-32 check`, label);
     if (type === 'IDAT') sawData = true;
     if (type === 'IEND') {
       if (!sawData) throw new ImageError('is a corrupt PNG (no image data)', label);
@@ -68,6 +73,12 @@ function checkPngStructure(b: Uint8Array, label: string): void {
 }
 
 const isSof = (m: number) => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
+/** JPEG processes jpeg-js does not decode, by their SOF marker (ITU T.81 table B.1). */
+const UNSUPPORTED_SOF = new Map([
+  [0xc3, 'lossless'], [0xc5, 'hierarchical'], [0xc6, 'hierarchical progressive'], [0xc7, 'hierarchical lossless'],
+  [0xc9, 'arithmetic-coded'], [0xca, 'arithmetic-coded progressive'], [0xcb, 'arithmetic-coded lossless'],
+  [0xcd, 'hierarchical arithmetic-coded'], [0xce, 'hierarchical arithmetic-coded progressive'], [0xcf, 'hierarchical arithmetic-coded lossless'],
+]);
 
 /**
  * Walks the JPEG markers from SOI: segments must fit, entropy-coded data after each SOS is
@@ -97,6 +108,9 @@ function scanJpeg(b: Uint8Array, label: string, wantEnd: boolean): ImageHeader {
       const width = be16(b, pos + 5);
       if (height === 0) throw new ImageError('is a JPEG whose height is given after the image data (DNL), which is not supported', label);
       checkSize(width, height, label);
+      const kind = UNSUPPORTED_SOF.get(marker);
+      // A valid file in a rare coding is not corrupt: name what it is and what is read.
+      if (kind) throw new ImageError(`is ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} JPEG (SOF${marker - 0xc0}), which the decoder does not support; baseline and progressive JPEGs and PNGs are read`, label);
       header = { format: 'jpeg', width, height };
       if (!wantEnd) return header;
     }

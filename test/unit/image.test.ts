@@ -3,6 +3,7 @@
  * resizing (checked against the reference inputs Keras was fed), preprocessing presets.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +116,20 @@ describe('bad images: one ImageError line naming the file', () => {
   test('truncated.jpg', () => {
     const p = `${IMAGES}truncated.jpg`;
     assert.throws(() => decodeImageFile(p), imageError(p, /truncated JPEG/));
+  });
+
+  test('a PNG with one damaged byte is called corrupt, naming the chunk, not truncated', () => {
+    const png = Buffer.from(readFileSync(`${IMAGES}chelsea.png`));
+    const idat = png.indexOf(Buffer.from('IDAT'));
+    png[idat + 200] ^= 0x40;
+    const p = write('damaged.png', png);
+    assert.throws(() => decodeImageFile(p), imageError(p, new RegExp(`^${p}: is a corrupt PNG: chunk IDAT at byte ${idat - 4} fails its CRC-32 check$`)));
+  });
+
+  test('an arithmetic-coded JPEG (a valid file, written by jpegtran -arithmetic) is named as such, not called corrupt', () => {
+    const p = join(tmp, 'arithmetic.jpg');
+    execFileSync('jpegtran', ['-arithmetic', '-outfile', p, `${IMAGES}rocket.jpg`]);
+    assert.throws(() => decodeImageFile(p), imageError(p, /^.*: is an arithmetic-coded JPEG \(SOF9\), which the decoder does not support; baseline and progressive JPEGs and PNGs are read$/));
   });
 
   test('a JPEG cut anywhere in its image data, or missing only its end marker', () => {
