@@ -9,7 +9,21 @@ import type { GraphNode, ModelGraph, Shape } from '../graph/types.js';
 import { shapeSize } from '../graph/types.js';
 
 export const MAC_CONVENTION =
-  'MACs = multiply-accumulates of Conv2D/DepthwiseConv2D/SeparableConv2D/Dense kernels, plus one per element for global average pooling and elementwise multiplies (as the SENet paper counts SE); BatchNorm, activations, additions and other pooling count 0. FLOPs = 2 x MACs (tf.profiler / keras-flops); fvcore, ptflops and the SENet paper report MACs.';
+  'MACs = multiply-accumulates of Conv2D/DepthwiseConv2D/SeparableConv2D/Dense kernels, plus one per element for global average pooling and elementwise multiplies (as the SENet paper counts SE); BatchNorm, activations, additions and other pooling count 0, as do ops without a shape rule that TF.js ran (their shapes measured by execution) unless they convolve or multiply matrices. FLOPs = 2 x MACs (tf.profiler / keras-flops); fvcore, ptflops and the SENet paper report MACs.';
+
+/**
+ * Ops without a shape rule that TF.js ran (their shape measured by execution) count 0 MACs, as
+ * BatchNorm, activations, additions, resizes and the like do here, except ops that multiply-accumulate:
+ * convolutions and matrix products (tfjs-converter categories) and the per-element MACs of the
+ * convention. Those stay unknown until they have a rule; an op TF.js does not know stays unknown too.
+ */
+const MAC_CATEGORIES = new Set(['convolution', 'matrices']);
+const MAC_OPS = new Set(['tf.Mul', 'tf.Mean']);
+
+/** Whether a node without a rule counts 0 MACs because TF.js ran it and it does not multiply-accumulate. */
+export function zeroMacsWithoutRule(node: GraphNode): boolean {
+  return !!node.shapeFromExecution && node.tfjsCategory !== undefined && !MAC_CATEGORIES.has(node.tfjsCategory) && !MAC_OPS.has(node.op);
+}
 
 export interface NodeCost {
   params: number | null;
@@ -26,7 +40,7 @@ export function nodeCost(graph: ModelGraph, node: GraphNode, shapes: Map<string,
   const trainableParams = paramsKnown ? paramWeights.filter((w) => w.trainable).reduce((a, w) => a + shapeSize(w.shape), 0) : null;
   let macs: number | null = 0;
   const ins = node.inputs.map((i) => shapes.get(i.node) ?? null);
-  if (!rule) macs = node.op === 'InputLayer' || node.op === 'tf.Placeholder' ? 0 : null;
+  if (!rule) macs = node.op === 'InputLayer' || node.op === 'tf.Placeholder' || zeroMacsWithoutRule(node) ? 0 : null;
   else if (rule.macs) macs = node.outputShape && ins.every((s) => s) ? rule.macs(node, ins as Shape[], node.outputShape) : null;
   return { params, trainableParams, macs };
 }

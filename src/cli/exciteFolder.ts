@@ -21,6 +21,8 @@ export interface FolderJob {
   backend: string;
   preprocess: string;
   imageSize?: number;
+  /** Values for non-image inputs (`--input`). */
+  inputs?: Record<string, number>;
 }
 
 type ToWorker = { image: string } | { done: true };
@@ -79,7 +81,7 @@ export async function runFolderWorker(): Promise<void> {
   try {
     const graph = await openModel(job.model, { assumedImageSize: job.imageSize });
     report = analyze(graph);
-    loaded = await loadModel(graph, { backend: job.backend as never, warmup: true });
+    loaded = await loadModel(graph, { backend: job.backend as never, warmup: true, inputs: job.inputs });
   } catch (e) {
     port.postMessage({ ready: true, error: userMessage(e) } satisfies FromWorker);
     return;

@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GraphModel } from '@tensorflow/tfjs-converter';
 import type { ModelGraph } from '../graph/types.js';
-import { CancelledError, RuntimeError } from '../util/errors.js';
+import { CancelledError, InspectorError, RuntimeError } from '../util/errors.js';
 import type { BackendInfo } from './backend.js';
 import type { ComputeInfo, Engine, EngineLoadOptions, EngineRunOptions, EngineRunResult, HostTensor, InputTensor } from './engine.js';
 import { readHost } from './layersEngine.js';
@@ -35,7 +35,7 @@ export function graphDefOps(topology: unknown): string[] {
   return nodes.map((n) => String(n?.op ?? ''));
 }
 
-export async function loadGraphModelEngine(graph: ModelGraph, backend: BackendInfo, options: EngineLoadOptions): Promise<Engine> {
+export async function loadGraphModelEngine(graph: ModelGraph, backend: BackendInfo, options: EngineLoadOptions): Promise<GraphModelEngine> {
   if (!graph.loadGraphModel) throw new RuntimeError(`the ${graph.format} reader gives no graph-model files; the graph-model engine cannot run it`, graph.path);
   const artifacts = await graph.loadGraphModel();
   if (options.signal?.aborted) throw new CancelledError();
@@ -43,7 +43,11 @@ export async function loadGraphModelEngine(graph: ModelGraph, backend: BackendIn
   try {
     await model.load();
   } catch (e) {
-    model.dispose();
+    try {
+      model.dispose();
+    } catch {
+      /* nothing was loaded */
+    }
     throw new RuntimeError(`tfjs-converter cannot load this graph model: ${firstLine(e)}`, graph.path);
   }
   const async = graphDefOps(artifacts.modelTopology).some((op) => ASYNC_CATEGORIES.has(tfjsOpCategory(op) ?? ''));
@@ -53,7 +57,7 @@ export async function loadGraphModelEngine(graph: ModelGraph, backend: BackendIn
   return new GraphModelEngine(graph, model, async, bytes, info);
 }
 
-class GraphModelEngine implements Engine {
+export class GraphModelEngine implements Engine {
   private disposed = false;
 
   constructor(
@@ -71,39 +75,81 @@ class GraphModelEngine implements Engine {
     const capture = [...new Set(options.capture ?? [])];
     const names = [...outputNames, ...capture.map((n) => `${n}:0`)];
     options.onProgress?.(0, 1);
-    tf.engine().startScope();
-    try {
-      const feeds: tf.NamedTensorMap = {};
-      for (const name of this.graph.inputs) {
-        const t = inputs.get(name);
-        if (!t) throw new RuntimeError(`no tensor given for input '${name}'`, this.graph.path);
-        feeds[name] = tf.tensor(t.data, t.shape, t.data instanceof Int32Array ? 'int32' : 'float32');
-      }
-      let result: tf.Tensor | tf.Tensor[];
-      try {
-        result = this.async ? await this.model.executeAsync(feeds, names) : this.model.execute(feeds, names);
-      } catch (e) {
-        throw new RuntimeError(`TF.js could not run the graph model: ${firstLine(e)}`, this.graph.path);
-      }
-      const list = Array.isArray(result) ? result : [result];
+    return this.inScope(async () => {
+      const list = await this.execute(inputs, names);
       const host: HostTensor[] = [];
-      for (let i = 0; i < names.length; i++) {
-        // A node on a branch not taken (tf.cond) or inside a loop body has no value after the run.
-        if (!list[i]) throw new RuntimeError(`node '${names[i].replace(/:0$/, '')}' has no value after the run (a branch not taken, or inside a loop)`, this.graph.path);
-        host.push(await readHost(list[i]));
-      }
+      for (const t of list) host.push(await readHost(t));
       if (options.signal?.aborted) throw new CancelledError();
       options.onProgress?.(1, 1);
       return { outputs: host.slice(0, outputNames.length), captured: new Map(capture.map((n, i) => [n, host[outputNames.length + i]])) };
+    });
+  }
+
+  /** The shapes of output 0 of `nodes` after one run, without reading their values. */
+  async shapesOf(inputs: ReadonlyMap<string, InputTensor>, nodes: readonly string[]): Promise<{ shapes: number[][]; bytes: number }> {
+    if (this.disposed) throw new RuntimeError('the model was unloaded (disposed)', this.graph.path);
+    return this.inScope(async () => {
+      const list = await this.execute(inputs, nodes.map((n) => `${n}:0`));
+      return { shapes: list.map((t) => [...t.shape]), bytes: list.reduce((a, t) => a + t.size * 4, 0) };
+    });
+  }
+
+  /**
+   * Runs `fn` in an engine scope that frees every tensor created in it. A failure of the backend
+   * itself (wasm: "memory access out of bounds", as on a zero-sized tensor) becomes one RuntimeError,
+   * the first one seen.
+   */
+  private async inScope<T>(fn: () => Promise<T>): Promise<T> {
+    let failure: unknown;
+    tf.engine().startScope();
+    try {
+      return await fn();
+    } catch (e) {
+      failure = e;
+      throw this.wrap(e);
     } finally {
-      tf.engine().endScope();
+      try {
+        tf.engine().endScope();
+      } catch (e) {
+        if (failure === undefined) throw this.wrap(e);
+      }
     }
+  }
+
+  private wrap(e: unknown): unknown {
+    if (e instanceof InspectorError) return e;
+    return new RuntimeError(`TF.js could not run the graph model: ${firstLine(e)}`, this.graph.path);
+  }
+
+  /** One pass for `names` (inside the caller's scope, which frees every tensor of it). */
+  private async execute(inputs: ReadonlyMap<string, InputTensor>, names: string[]): Promise<tf.Tensor[]> {
+    const feeds: tf.NamedTensorMap = {};
+    for (const name of this.graph.inputs) {
+      const t = inputs.get(name);
+      if (!t) throw new RuntimeError(`no tensor given for input '${name}'`, this.graph.path);
+      feeds[name] = tf.tensor(t.data, t.shape, t.data instanceof Int32Array ? 'int32' : 'float32');
+    }
+    let result: tf.Tensor | tf.Tensor[];
+    try {
+      result = this.async ? await this.model.executeAsync(feeds, names) : this.model.execute(feeds, names);
+    } catch (e) {
+      // A node on a branch not taken (tf.cond) has no value: tfjs-converter then fails reading it.
+      throw this.wrap(e);
+    }
+    const list = Array.isArray(result) ? result : [result];
+    const missing = names.findIndex((_, i) => !list[i]);
+    if (missing >= 0) throw new RuntimeError(`node '${names[missing].replace(/:0$/, '')}' has no value after the run (a branch not taken, or inside a loop)`, this.graph.path);
+    return list;
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.model.dispose();
+    try {
+      this.model.dispose();
+    } catch {
+      // A backend that failed during a run may fail again freeing the weights; the run already said why.
+    }
   }
 
   get isDisposed(): boolean {

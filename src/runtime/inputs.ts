@@ -58,3 +58,36 @@ export function defaultInput(graph: ModelGraph, spec: InputSpec, values: InputVa
   if (given !== undefined) data.fill(given);
   return { tensor: { data, shape } as InputTensor, use: { name: spec.name, shape, dtype, value: given === undefined ? 'zeros' : `given ${given}` } };
 }
+
+/** A zero image of the image input's size (open sizes as analysed) and feed dtype, batch 1. */
+export function zeroImage(graph: ModelGraph): InputTensor {
+  const s = graph.inputShape;
+  if (s.slice(1).some((d) => d === null)) throw new RuntimeError(`the model's input shape ${JSON.stringify(s)} has open dimensions; give an input tensor`, graph.path);
+  const shape = [1, ...(s.slice(1) as number[])];
+  const n = shape.reduce((a, b) => a * b, 1);
+  return feedDtype(graph, imageInputSpec(graph)) === 'int32' ? { data: new Int32Array(n), shape } : { data: new Float32Array(n), shape };
+}
+
+/** The image for the image input, every other input its default: one tensor per `graph.inputs`, in order. */
+export function feedsWithDefaults(graph: ModelGraph, image: InputTensor, values: InputValues): { feeds: Map<string, InputTensor>; uses: InputUse[] } {
+  const imageName = imageInputSpec(graph).name;
+  const feeds = new Map<string, InputTensor>();
+  const uses: InputUse[] = [];
+  for (const spec of graph.inputSpecs) {
+    if (spec.name === imageName) {
+      feeds.set(spec.name, image);
+      uses.push({ name: spec.name, shape: [...image.shape], dtype: image.data instanceof Int32Array ? 'int32' : 'float32', value: 'image' });
+    } else {
+      const d = defaultInput(graph, spec, values);
+      feeds.set(spec.name, d.tensor);
+      uses.push(d.use);
+    }
+  }
+  return { feeds, uses };
+}
+
+/** For errors of runs that used defaults: which inputs got zeros, and how to give them. */
+export function defaultsHint(uses: readonly InputUse[]): string {
+  const zeros = uses.filter((u) => u.value === 'zeros').map((u) => u.name);
+  return zeros.length ? ` (inputs left at zeros: ${zeros.join(', ')}; give a value with --input NAME=VALUE)` : '';
+}

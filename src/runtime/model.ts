@@ -13,7 +13,7 @@ import { CancelledError, RuntimeError } from '../util/errors.js';
 import { currentBackend, ensureBackend, initBackend, type BackendInfo, type BackendRequest } from './backend.js';
 import type { ComputeInfo, Engine, EngineLoadOptions, EngineName, HostTensor, InputTensor } from './engine.js';
 import { loadGraphModelEngine } from './graphModelEngine.js';
-import { checkInputValues, defaultInput, feedDtype, imageInputSpec, type InputUse, type InputValues } from './inputs.js';
+import { checkInputValues, defaultsHint, feedDtype, feedsWithDefaults, imageInputSpec, zeroImage, type InputUse, type InputValues } from './inputs.js';
 import { loadLayersEngine } from './layersEngine.js';
 
 export type { HostTensor, InputTensor } from './engine.js';
@@ -129,8 +129,7 @@ export class LoadedModel {
 
   /** A zero image of the image input's size and dtype (warm-ups, shapes by execution). */
   zeroImage(): InputTensor {
-    const shape = this.concreteInputShape();
-    return feedDtype(this.graph, imageInputSpec(this.graph)) === 'int32' ? { data: new Int32Array(size(shape)), shape } : { data: new Float32Array(size(shape)), shape };
+    return zeroImage(this.graph);
   }
 
   /** The input shape the graph was analysed with (open sizes filled), batch 1. */
@@ -157,7 +156,14 @@ export class LoadedModel {
     const { feeds, uses } = this.feeds(input);
     if (this.tfBackend) await ensureBackend(this.tfBackend.name);
     const t0 = performance.now();
-    const { outputs, captured } = await this.engine.run(feeds, { capture: options.capture, signal: options.signal, onProgress: options.onProgress });
+    let result;
+    try {
+      result = await this.engine.run(feeds, { capture: options.capture, signal: options.signal, onProgress: options.onProgress });
+    } catch (e) {
+      if (e instanceof RuntimeError && defaultsHint(uses)) throw new RuntimeError(`${e.file ? e.message.slice(e.file.length + 2) : e.message}${defaultsHint(uses)}`, e.file);
+      throw e;
+    }
+    const { outputs, captured } = result;
     return { outputs, captured, ms: performance.now() - t0, inputs: uses };
   }
 
@@ -168,32 +174,19 @@ export class LoadedModel {
    */
   private feeds(input: Feeds): { feeds: Map<string, InputTensor>; uses: InputUse[] } {
     const image = imageInputSpec(this.graph);
-    const feeds = new Map<string, InputTensor>();
-    const uses: InputUse[] = [];
-    const use = (name: string, t: InputTensor, value: InputUse['value']) => uses.push({ name, shape: [...t.shape], dtype: t.data instanceof Int32Array ? 'int32' : 'float32', value });
     if (!isMap(input)) {
       this.checkInput(input, this.graph.declaredInputShape);
       if (feedDtype(this.graph, image) === 'int32' && !(input.data instanceof Int32Array))
         throw new RuntimeError(`the image input '${image.name}' takes integer pixels (${image.dtype}): give an Int32Array`, this.graph.path);
-      for (const spec of this.graph.inputSpecs) {
-        if (spec.name === image.name) {
-          feeds.set(spec.name, input);
-          use(spec.name, input, 'image');
-        } else {
-          const d = defaultInput(this.graph, spec, this.inputValues);
-          feeds.set(spec.name, d.tensor);
-          uses.push(d.use);
-        }
-      }
-      return { feeds, uses };
+      return feedsWithDefaults(this.graph, input, this.inputValues);
     }
     for (const name of this.graph.inputs) if (!input.has(name)) throw new RuntimeError(`no tensor given for input '${name}'`, this.graph.path);
     this.checkInput(input.get(image.name)!, this.graph.declaredInputShape);
-    for (const name of this.graph.inputs) {
-      feeds.set(name, input.get(name)!);
-      use(name, input.get(name)!, name === image.name ? 'image' : 'tensor');
-    }
-    return { feeds, uses };
+    const uses = this.graph.inputs.map((name): InputUse => {
+      const t = input.get(name)!;
+      return { name, shape: [...t.shape], dtype: t.data instanceof Int32Array ? 'int32' : 'float32', value: name === image.name ? 'image' : 'tensor' };
+    });
+    return { feeds: new Map(input), uses };
   }
 
   private checkInput(input: InputTensor, declared: Shape): void {
