@@ -32,10 +32,14 @@ const FIRST_BATCH = 64;
 /** Runs beyond which the remaining nodes stay unknown (a graph full of dead branches). */
 const MAX_RUNS = 200;
 
-/** Nodes inside while-loop frames: reachable from an Enter before its Exit. */
-function loopBodyNodes(graph: ModelGraph): Set<string> {
+function consumersOf(graph: ModelGraph): Map<string, GraphNode[]> {
   const consumers = new Map<string, GraphNode[]>();
   for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i.node, [...(consumers.get(i.node) ?? []), n]);
+  return consumers;
+}
+
+/** Nodes inside while-loop frames: reachable from an Enter before its Exit. */
+function loopBodyNodes(graph: ModelGraph, consumers: Map<string, GraphNode[]>): Set<string> {
   const inLoop = new Set<string>();
   const queue = graph.nodes.filter((n) => n.op === 'tf.Enter');
   for (const n of queue) inLoop.add(n.name);
@@ -49,14 +53,49 @@ function loopBodyNodes(graph: ModelGraph): Set<string> {
 }
 
 /**
+ * The tf.cond branches each node is on: `<predicate>:<port>` of every Switch output it is reached
+ * from without passing a Merge. A branch runs or not as a whole (a node with one dead input is
+ * dead), so the nodes of one set of branches are asked together, and a failed ask means a branch
+ * not taken: no splitting run after run.
+ */
+function condBranches(graph: ModelGraph, consumers: Map<string, GraphNode[]>, skip: Set<string>): Map<string, string> {
+  const keys = new Map<string, Set<string>>();
+  for (const sw of graph.nodes) {
+    if (sw.op !== 'tf.Switch' || skip.has(sw.name)) continue;
+    const pred = sw.inputs[1]?.node ?? sw.name;
+    // The Switch itself is asked for its output 0: the false branch.
+    if (!keys.has(sw.name)) keys.set(sw.name, new Set());
+    keys.get(sw.name)!.add(`${pred}:0`);
+    for (const port of [0, 1]) {
+      const key = `${pred}:${port}`;
+      const queue = (consumers.get(sw.name) ?? []).filter((c) => c.op !== 'tf.Merge' && c.inputs.some((i) => i.node === sw.name && i.output === port));
+      const seen = new Set(queue.map((c) => c.name));
+      for (let k = 0; k < queue.length; k++) {
+        const n = queue[k];
+        if (!keys.has(n.name)) keys.set(n.name, new Set());
+        keys.get(n.name)!.add(key);
+        for (const c of consumers.get(n.name) ?? [])
+          if (c.op !== 'tf.Merge' && !seen.has(c.name)) {
+            seen.add(c.name);
+            queue.push(c);
+          }
+      }
+    }
+  }
+  return new Map([...keys].map(([n, k]) => [n, [...k].sort().join(' & ')]));
+}
+
+/**
  * The graph with the unknown node shapes measured by running the model (`shapeFromExecution`), and
  * a note saying how many and at which size. Unchanged when nothing is unknown or the model is not a
  * TF.js graph model with weights; when the model cannot run, unchanged but for a warning saying why.
  */
 export async function completeShapesByExecution(graph: ModelGraph, options: ExecutionShapeOptions = {}): Promise<ModelGraph> {
   if (graph.format !== 'tfjs-graph' || !graph.loadGraphModel) return graph;
-  const loops = loopBodyNodes(graph);
+  const consumers = consumersOf(graph);
+  const loops = loopBodyNodes(graph, consumers);
   const todo = graph.nodes.filter((n) => n.outputShape === null && n.op !== 'tf.Placeholder' && !loops.has(n.name)).map((n) => n.name);
+  const branchOf = condBranches(graph, consumers, loops);
   if (todo.length === 0) return graph;
   const [, h, w] = graph.inputShape;
   const size = `${h}x${w}`;
@@ -84,8 +123,10 @@ export async function completeShapesByExecution(graph: ModelGraph, options: Exec
       return e.shapesOf(feeds, names);
     };
     let batch = FIRST_BATCH;
-    const pending = [...todo];
+    const pending = todo.filter((n) => !branchOf.has(n));
     const mayRun = () => runs < MAX_RUNS;
+    // A model that cannot run at all must say so, not pass for branches not taken.
+    if (pending.length === 0) await run(graph.outputs.map((o) => o.node).slice(0, 1));
     for (let first = true; pending.length && mayRun(); first = false) {
       const names = pending.splice(0, batch);
       let bytes: number;
@@ -100,6 +141,21 @@ export async function completeShapesByExecution(graph: ModelGraph, options: Exec
       }
       const perNode = bytes / Math.max(1, names.length);
       batch = Math.max(8, Math.min(1024, Math.floor(MEMORY_BUDGET / Math.max(perNode, 1))));
+    }
+    // Then each set of tf.cond branches in one ask: it fails as a whole when a branch was not taken.
+    const groups = new Map<string, string[]>();
+    for (const n of todo) if (branchOf.has(n)) groups.set(branchOf.get(n)!, [...(groups.get(branchOf.get(n)!) ?? []), n]);
+    for (const names of groups.values()) {
+      for (let i = 0; i < names.length && mayRun(); i += batch) {
+        const part = names.slice(i, i + batch);
+        try {
+          const r = await run(part);
+          part.forEach((n, k) => measured.set(n, r.shapes[k]));
+        } catch (e) {
+          if (e instanceof CancelledError || !(e instanceof InspectorError)) throw e;
+          break; // a branch not taken: its nodes have no shape in this run
+        }
+      }
     }
   } catch (e) {
     if (e instanceof CancelledError || !(e instanceof InspectorError)) throw e;
