@@ -163,7 +163,7 @@ export async function completeShapesByExecution(graph: ModelGraph, options: Exec
   } finally {
     engine?.dispose();
   }
-  return withMeasuredShapes(graph, measured, { size, runs, inputs: options.inputs ?? {}, skipped: todo.length - measured.size });
+  return withMeasuredShapes(graph, measured, { size, runs, inputs: options.inputs ?? {}, skipped: todo.length - measured.size, inLoops: graph.nodes.filter((n) => n.outputShape === null && loops.has(n.name)).length });
 }
 
 /**
@@ -191,7 +191,7 @@ async function measureSplitting(
   }
 }
 
-function withMeasuredShapes(graph: ModelGraph, measured: Map<string, number[]>, how: { size: string; runs: number; inputs: InputValues; skipped: number }): ModelGraph {
+function withMeasuredShapes(graph: ModelGraph, measured: Map<string, number[]>, how: { size: string; runs: number; inputs: InputValues; skipped: number; inLoops: number }): ModelGraph {
   const nodes = graph.nodes.map((n): GraphNode => {
     const shape = measured.get(n.name);
     return shape ? { ...n, outputShape: shape, shapeFromExecution: true, tfjsCategory: tfjsOpCategory(n.op.replace(/^tf\./, '')) } : n;
@@ -215,6 +215,6 @@ function withMeasuredShapes(graph: ModelGraph, measured: Map<string, number[]>, 
   const given = Object.entries(how.inputs).map(([k, v]) => `${k}=${v}`);
   const fed = `a zero image${given.length ? `, ${given.join(', ')}` : ''}${graph.inputs.length > 1 + given.length ? ', other inputs zeros' : ''}`;
   const times = how.runs === 1 ? 'once' : `${how.runs} times (batches of nodes)`;
-  const notes = [...graph.notes, `${measured.size} node shapes measured by running the model ${times} at ${how.size} (${fed})${how.skipped ? `; ${how.skipped} stay unknown (no value after the run: a branch not taken or a loop body)` : ''}`];
+  const notes = [...graph.notes, `${measured.size} node shapes measured by running the model ${times} at ${how.size} (${fed})${how.skipped ? `; ${how.skipped} stay unknown (no value after the run: a branch not taken)` : ''}${how.inLoops ? `; ${how.inLoops} inside while loops are not measured (one value per iteration)` : ''}`];
   return { ...graph, nodes, notes, warnings };
 }

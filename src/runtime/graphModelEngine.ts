@@ -35,6 +35,23 @@ export function graphDefOps(topology: unknown): string[] {
   return nodes.map((n) => String(n?.op ?? ''));
 }
 
+/**
+ * tfjs-converter warns on the console when the nodes asked of executeAsync happen to need no control
+ * flow (shapes by execution asks for parts of a graph); that advice is for its callers' code, not a
+ * user, so this one message is kept off the console while it runs.
+ */
+async function quietly<T>(fn: () => Promise<T>): Promise<T> {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).startsWith('This model execution did not contain any nodes with control flow')) warn(...args);
+  };
+  try {
+    return await fn();
+  } finally {
+    console.warn = warn;
+  }
+}
+
 export async function loadGraphModelEngine(graph: ModelGraph, backend: BackendInfo, options: EngineLoadOptions): Promise<GraphModelEngine> {
   if (!graph.loadGraphModel) throw new RuntimeError(`the ${graph.format} reader gives no graph-model files; the graph-model engine cannot run it`, graph.path);
   const artifacts = await graph.loadGraphModel();
@@ -131,7 +148,7 @@ export class GraphModelEngine implements Engine {
     }
     let result: tf.Tensor | tf.Tensor[];
     try {
-      result = this.async ? await this.model.executeAsync(feeds, names) : this.model.execute(feeds, names);
+      result = this.async ? await quietly(() => this.model.executeAsync(feeds, names)) : this.model.execute(feeds, names);
     } catch (e) {
       // A node on a branch not taken (tf.cond) has no value: tfjs-converter then fails reading it.
       throw this.wrap(e);
