@@ -2,6 +2,7 @@
 import { analyze } from '../analysis/report.js';
 import { openModel } from '../formats/index.js';
 import { excite, loadModel, type ExciteResult } from '../runtime/excite.js';
+import { completeShapesByExecution } from '../runtime/executionShapes.js';
 import { ModelError } from '../util/errors.js';
 import { exciteFolder, listImages } from './exciteFolder.js';
 import { table } from './format.js';
@@ -22,7 +23,8 @@ export function inputsLine(inputs: ExciteResult['inputs']): string {
 
 export async function runExcite(modelPath: string, imagePath: string, o: ExciteOptions): Promise<number> {
   const t0 = performance.now();
-  const graph = await openModel(modelPath, { assumedImageSize: o.imageSize });
+  // The same graph as `inspect` analyses: shapes no rule knows measured by running the model.
+  const graph = await completeShapesByExecution(await openModel(modelPath, { assumedImageSize: o.imageSize }), { backend: o.backend as never, inputs: o.inputs });
   const report = analyze(graph);
   if (report.seBlocks.length === 0) throw new ModelError('no SE block found, so there is no excitation to show', modelPath);
   const loaded = await loadModel(graph, { backend: o.backend as never, inputs: o.inputs });
@@ -58,7 +60,7 @@ export async function runExciteFolder(entry: URL, modelPath: string, folder: str
   const images = listImages(folder);
   if (images.length === 0) throw new ModelError('has no PNG or JPEG image', folder);
   // Fail fast, in this thread, on a model that cannot be run at all.
-  const report = analyze(await openModel(modelPath, { assumedImageSize: o.imageSize }));
+  const report = analyze(await completeShapesByExecution(await openModel(modelPath, { assumedImageSize: o.imageSize }), { backend: o.backend as never, inputs: o.inputs }));
   if (report.seBlocks.length === 0) throw new ModelError('no SE block found, so there is no excitation to show', modelPath);
   const r = await exciteFolder(entry, { model: modelPath, backend: o.backend, preprocess: o.preprocess, imageSize: o.imageSize, inputs: o.inputs }, images, o.workers);
   if (o.json) console.log(JSON.stringify({ model: modelPath, folder, ...r }, null, 1));

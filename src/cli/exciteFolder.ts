@@ -11,6 +11,7 @@ import { analyze } from '../analysis/report.js';
 import { openModel } from '../formats/index.js';
 import type { ExciteResult } from '../runtime/excite.js';
 import { excite, loadModel } from '../runtime/excite.js';
+import { completeShapesByExecution } from '../runtime/executionShapes.js';
 import { RuntimeError, userMessage } from '../util/errors.js';
 
 export const IMAGE_FILE = /\.(png|jpe?g)$/i;
@@ -79,7 +80,7 @@ export async function runFolderWorker(): Promise<void> {
   let loaded;
   let report;
   try {
-    const graph = await openModel(job.model, { assumedImageSize: job.imageSize });
+    const graph = await completeShapesByExecution(await openModel(job.model, { assumedImageSize: job.imageSize }), { backend: job.backend as never, inputs: job.inputs });
     report = analyze(graph);
     loaded = await loadModel(graph, { backend: job.backend as never, warmup: true, inputs: job.inputs });
   } catch (e) {

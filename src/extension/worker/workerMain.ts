@@ -170,7 +170,8 @@ function oneRunAtATime<T>(id: number, signal: AbortSignal, fn: () => Promise<T>)
 
 async function run(id: number, r: ExciteRequest, signal: AbortSignal): Promise<ExciteResult> {
   send({ id, progress: 'reading the model' });
-  const graph = await openModel(r.modelPath);
+  // The graph inspect shows: shapes no rule knows measured by running the model (already in this run's turn).
+  const graph = await completeShapesByExecution(await openModel(r.modelPath), { backend: r.backend, signal });
   const report = analyze(graph, r.ratios);
   if (report.seBlocks.length === 0) throw new ModelError('no SE block found, so there is no excitation to show', r.modelPath);
   if (signal.aborted) throw new CancelledError();
