@@ -11,8 +11,10 @@
  * tensor), not by the SE detector, which is tested elsewhere.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { countGraph, MULTIPLY_ACCUMULATE_OPS, zeroMacsWithoutRule } from '../../src/analysis/cost.js';
 import { openModel } from '../../src/formats/index.js';
 import { ruleFor } from '../../src/graph/rules/index.js';
@@ -239,6 +241,44 @@ describe('shapes by execution', () => {
   test('Keras models and graphs whose shapes are all known are left as they are', async () => {
     const keras = await openModel(`${KERAS}cifar10_se_r8.keras`);
     assert.equal(await completeShapesByExecution(keras), keras);
+  });
+});
+
+/** The built CLI (`npm run build` first, as test/unit/cli.test.ts). */
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { maxBuffer: 64 << 20, timeout: 300_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e: any) {
+    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+describe('the CLI on graph models', () => {
+  test('inspect measures the shapes no rule knows and says so; --input is checked', async () => {
+    const r = await cli('inspect', join(models, 'centernet.json'), '--json');
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.totals.complete, true, r.stderr);
+    assert.ok(report.notes.some((n: string) => /^70 node shapes measured by running the model .* at 512x512/.test(n)), report.notes.join('\n'));
+    const rvm = await cli('inspect', join(models, 'rvm.json'), '--json');
+    assert.ok(JSON.parse(rvm.stdout).warnings.some((w: string) => /give --input downsample_ratio=VALUE/.test(w)));
+    const bad = await cli('inspect', join(models, 'selfie.json'), '--input', 'ratio');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--input wants NAME=NUMBER/);
+  });
+
+  test('excite prints what each input got; --input sets a non-image input', async () => {
+    const r = await cli('excite', join(models, 'selfie.json'), PHOTO, '--preprocess', 'unit', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout);
+    assert.deepEqual(result.inputs, [{ name: 'input_1', shape: [1, 256, 256, 3], dtype: 'float32', value: 'image' }]);
+    assert.ok(result.blocks.length > 0);
+    const text = await cli('excite', join(models, 'selfie.json'), PHOTO, '--preprocess', 'unit');
+    assert.match(text.stdout, /^inputs: input_1 \[1, 256, 256, 3\] float32 = image$/m);
+    const wrong = await cli('excite', join(models, 'selfie.json'), PHOTO, '--input', 'nope=1');
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /no input named 'nope' \(its inputs: input_1\)/);
   });
 });
 
