@@ -95,8 +95,8 @@ export async function completeShapesByExecution(graph: ModelGraph, options: Exec
   const consumers = consumersOf(graph);
   const loops = loopBodyNodes(graph, consumers);
   const todo = graph.nodes.filter((n) => n.outputShape === null && n.op !== 'tf.Placeholder' && !loops.has(n.name)).map((n) => n.name);
-  const branchOf = condBranches(graph, consumers, loops);
   if (todo.length === 0) return graph;
+  const branchOf = condBranches(graph, consumers, loops);
   const [, h, w] = graph.inputShape;
   const size = `${h}x${w}`;
   // An input of unknown rank is a setting (a resize ratio) more often than a state; zero may be
@@ -167,9 +167,8 @@ export async function completeShapesByExecution(graph: ModelGraph, options: Exec
 }
 
 /**
- * Measures `names` in one run; a failed run is split in halves (down to `splitBelow` = 0: not at
- * all, the error is thrown) until the failing nodes are alone, and those stay unknown. Returns the
- * bytes measured.
+ * Measures `names` in one run; a failed run is split in halves, at most `splits` levels deep (0: the
+ * error is thrown), until the failing nodes are alone, and those stay unknown. Returns the bytes measured.
  */
 async function measureSplitting(
   names: string[],
