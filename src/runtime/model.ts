@@ -33,13 +33,12 @@ export interface LoadOptions {
  * The engine for a graph, in one place: TF.js graph models run on tfjs-converter's GraphModel
  * (every op TF.js has, control flow); Keras and tfjs-layers graphs on our executor (Keras to 1e-6).
  */
-export function chooseEngine(graph: ModelGraph): { name: EngineName; why: string } {
-  if (graph.format === 'tfjs-graph' && graph.loadGraphModel) return { name: 'graph-model', why: "a TF.js graph model runs on tfjs-converter's GraphModel" };
-  return { name: 'layers', why: 'Keras/tfjs-layers graphs run on our layer executor' };
+export function chooseEngine(graph: ModelGraph): EngineName {
+  return graph.format === 'tfjs-graph' && graph.loadGraphModel ? 'graph-model' : 'layers';
 }
 
 function loadEngine(graph: ModelGraph, backend: BackendInfo, options: EngineLoadOptions): Promise<Engine> {
-  switch (chooseEngine(graph).name) {
+  switch (chooseEngine(graph)) {
     case 'graph-model':
       return loadGraphModelEngine(graph, backend, options);
     default:
