@@ -133,7 +133,7 @@ function topologicalOrder(spec: GraphSpec): RawNode[] {
     indegree.set(n.name, ins.length);
     for (const i of ins) consumers.set(i.node, [...(consumers.get(i.node) ?? []), n]);
   }
-  const queue = spec.nodes.filter((n) => n.inputs.length === 0);
+  const queue = spec.nodes.filter((n) => indegree.get(n.name) === 0);
   const out: RawNode[] = [];
   for (let k = 0; k < queue.length; k++) {
     const n = queue[k];

@@ -12,6 +12,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -20,10 +22,11 @@ import { openModel } from '../../src/formats/index.js';
 import { ruleFor } from '../../src/graph/rules/index.js';
 import type { GraphNode, ModelGraph } from '../../src/graph/types.js';
 import { chooseEngine, completeShapesByExecution, imageInput, initBackend, loadModel, runtimeMemory, TFJS_OPS_BY_CATEGORY, type HostTensor } from '../../src/runtime/index.js';
-import { RuntimeError } from '../../src/util/errors.js';
+import { FormatError, RuntimeError } from '../../src/util/errors.js';
 // @ts-expect-error plain JS build script, no types
 import { converterOps } from '../../scripts/tfjs-ops.mjs';
 import { humanModelsDir } from '../support/humanModels.js';
+import { attr, writeGraphModel } from '../support/tfjsWriter.js';
 
 const PHOTO = new URL('../../../shared/images/chelsea.png', import.meta.url).pathname;
 const KERAS = new URL('../../../shared/fixtures/keras/', import.meta.url).pathname;
@@ -183,6 +186,37 @@ describe('graph-model engine on real converted models', () => {
       model.dispose();
     }
     assert.equal(runtimeMemory().numTensors, level);
+  });
+});
+
+describe('graph-model files', () => {
+  test("loadGraphModel hands tfjs-converter the shards through the manifest's checks; a 1x1 conv runs as by hand", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'se-graph-model-'));
+    try {
+      const w = [0.5, -1, 2, 0.25, 1, -0.5];
+      const nodes = [
+        { name: 'x', op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' }, shape: attr.shape([1, 2, 2, 3]) } },
+        { name: 'y', op: 'Conv2D', input: ['x', 'w'], attr: { strides: attr.ints([1, 1, 1, 1]), dilations: attr.ints([1, 1, 1, 1]), padding: attr.s('VALID'), data_format: attr.s('NHWC') } },
+      ];
+      const path = writeGraphModel(dir, nodes, [{ name: 'w', shape: [1, 1, 3, 2], values: w }]);
+      const graph = await openModel(path);
+      const art = await graph.loadGraphModel!();
+      assert.equal(art.weightData.byteLength, 6 * 4);
+      const x = Float32Array.from({ length: 12 }, (_, i) => i - 5);
+      const model = await loadModel(graph);
+      try {
+        assert.equal(model.compute.engine, 'graph-model');
+        const { outputs } = await model.run({ data: x, shape: [1, 2, 2, 3] });
+        const want = [0, 1, 2, 3].flatMap((p) => [0, 1].map((o) => [0, 1, 2].reduce((a, c) => a + x[p * 3 + c] * w[c * 2 + o], 0)));
+        assert.ok(maxDiff(outputs[0].data, want) < 1e-6);
+      } finally {
+        model.dispose();
+      }
+      truncateSync(join(dir, 'group1-shard1of1.bin'), 8);
+      await assert.rejects(graph.loadGraphModel!(), (e: Error) => e instanceof FormatError && /short or missing/.test(e.message));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -103,7 +103,7 @@ export const tfjsGraphReader: ModelReader = {
         const sig = Object.values(signatureInputs).find((s: any) => String(s?.name ?? '').split(':')[0] === d.name) as Json | undefined;
         const shape = tensorShape(attr.shape?.shape) ?? tensorShape(sig?.tensorShape) ?? null; // null: rank unknown
         if (!attr.shape?.shape && !sig?.tensorShape) throw new FormatError(`input '${d.name}' declares no shape`, file.path);
-        const dtype = String(attr.dtype?.type ?? sig?.dtype ?? 'DT_FLOAT').replace(/^DT_/, '').toLowerCase().replace(/^float$/, 'float32').replace(/^double$/, 'float64');
+        const dtype = String(attr.dtype?.type ?? sig?.dtype ?? 'DT_FLOAT').replace(/^DT_/, '').toLowerCase().replace(/^(float|double|half)$/, (t) => ({ float: 'float32', double: 'float64', half: 'float16' })[t]!);
         inputs.push({ name: d.name, shape, dtype });
       }
       nodes.push({ name: d.name, op: `tf.${d.op}`, domain: 'tf', inputs: refs, attrs, weights });
