@@ -1,7 +1,8 @@
 /** `excite`: run the model on one image and print every SE block's excitation. */
 import { analyze } from '../analysis/report.js';
 import { openModel } from '../formats/index.js';
-import { excite, loadModel } from '../runtime/excite.js';
+import { excite, loadModel, type ExciteResult } from '../runtime/excite.js';
+import { completeShapesByExecution } from '../runtime/executionShapes.js';
 import { ModelError } from '../util/errors.js';
 import { exciteFolder, listImages } from './exciteFolder.js';
 import { table } from './format.js';
@@ -12,14 +13,22 @@ export interface ExciteOptions {
   backend: string;
   preprocess: string;
   imageSize?: number;
+  /** `--input NAME=VALUE`: values for non-image inputs. */
+  inputs: Record<string, number>;
+}
+
+/** One line saying what each model input got (the image, zeros, a given value). */
+export function inputsLine(inputs: ExciteResult['inputs']): string {
+  return `inputs: ${inputs.map((i) => term`${i.name} [${i.shape.join(', ')}] ${i.dtype} = ${i.value}`).join('; ')}`;
 }
 
 export async function runExcite(modelPath: string, imagePath: string, o: ExciteOptions): Promise<number> {
   const t0 = performance.now();
-  const graph = await openModel(modelPath, { assumedImageSize: o.imageSize });
+  // The same graph as `inspect` analyses: shapes no rule knows measured by running the model.
+  const graph = await completeShapesByExecution(await openModel(modelPath, { assumedImageSize: o.imageSize }), { backend: o.backend as never, inputs: o.inputs });
   const report = analyze(graph);
   if (report.seBlocks.length === 0) throw new ModelError('no SE block found, so there is no excitation to show', modelPath);
-  const loaded = await loadModel(graph, { backend: o.backend as never });
+  const loaded = await loadModel(graph, { backend: o.backend as never, inputs: o.inputs });
   try {
     const result = await excite(loaded, report, imagePath, { preprocess: o.preprocess as never });
     result.timings.load += performance.now() - t0 - result.timings.load - result.timings.run;
@@ -28,6 +37,7 @@ export async function runExcite(modelPath: string, imagePath: string, o: ExciteO
       return 0;
     }
     console.log(term`${report.model.name}: ${result.blocks.length} SE blocks on ${imagePath} (backend ${result.backend}: ${result.backendReason}; preprocess ${result.preprocess})`);
+    console.log(inputsLine(result.inputs));
     console.log(
       table(
         ['#', 'block', 'C', 'min', 'mean', 'max', 'std', 'excitation (first 8)'],
@@ -51,12 +61,14 @@ export async function runExciteFolder(entry: URL, modelPath: string, folder: str
   const images = listImages(folder);
   if (images.length === 0) throw new ModelError('has no PNG or JPEG image', folder);
   // Fail fast, in this thread, on a model that cannot be run at all.
-  const report = analyze(await openModel(modelPath, { assumedImageSize: o.imageSize }));
+  const report = analyze(await completeShapesByExecution(await openModel(modelPath, { assumedImageSize: o.imageSize }), { backend: o.backend as never, inputs: o.inputs }));
   if (report.seBlocks.length === 0) throw new ModelError('no SE block found, so there is no excitation to show', modelPath);
-  const r = await exciteFolder(entry, { model: modelPath, backend: o.backend, preprocess: o.preprocess, imageSize: o.imageSize }, images, o.workers);
+  const r = await exciteFolder(entry, { model: modelPath, backend: o.backend, preprocess: o.preprocess, imageSize: o.imageSize, inputs: o.inputs }, images, o.workers);
   if (o.json) console.log(JSON.stringify({ model: modelPath, folder, ...r }, null, 1));
   else {
     console.log(term`${report.model.name}: ${images.length} images on ${r.workers} worker threads in ${r.wallMs.toFixed(0)} ms`);
+    const first = r.images.find((x) => 'result' in x);
+    if (first && 'result' in first && first.result.inputs.length > 1) console.log(inputsLine(first.result.inputs));
     console.log(
       table(
         ['image', 'top-1', 'run ms', 'mean excitation per block'],

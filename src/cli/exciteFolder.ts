@@ -11,6 +11,7 @@ import { analyze } from '../analysis/report.js';
 import { openModel } from '../formats/index.js';
 import type { ExciteResult } from '../runtime/excite.js';
 import { excite, loadModel } from '../runtime/excite.js';
+import { completeShapesByExecution } from '../runtime/executionShapes.js';
 import { RuntimeError, userMessage } from '../util/errors.js';
 
 export const IMAGE_FILE = /\.(png|jpe?g)$/i;
@@ -21,6 +22,8 @@ export interface FolderJob {
   backend: string;
   preprocess: string;
   imageSize?: number;
+  /** Values for non-image inputs (`--input`). */
+  inputs?: Record<string, number>;
 }
 
 type ToWorker = { image: string } | { done: true };
@@ -77,9 +80,9 @@ export async function runFolderWorker(): Promise<void> {
   let loaded;
   let report;
   try {
-    const graph = await openModel(job.model, { assumedImageSize: job.imageSize });
+    const graph = await completeShapesByExecution(await openModel(job.model, { assumedImageSize: job.imageSize }), { backend: job.backend as never, inputs: job.inputs });
     report = analyze(graph);
-    loaded = await loadModel(graph, { backend: job.backend as never, warmup: true });
+    loaded = await loadModel(graph, { backend: job.backend as never, warmup: true, inputs: job.inputs });
   } catch (e) {
     port.postMessage({ ready: true, error: userMessage(e) } satisfies FromWorker);
     return;

@@ -9,10 +9,12 @@ import { formatReport } from './format.js';
 import { safeText } from '../util/terminal.js';
 
 const USAGE = `usage:
-  se-inspector inspect <model> [--json] [--layers] [--ratios 2,4,8,16,32] [--image-size N]
-  se-inspector excite <model> <image> [--json] [--backend auto|tfjs-node|wasm|cpu] [--preprocess auto|raw|unit|symmetric|caffe|torch]
+  se-inspector inspect <model> [--json] [--layers] [--ratios 2,4,8,16,32] [--image-size N] [--input NAME=VALUE ...]
+  se-inspector excite <model> <image> [--json] [--backend auto|tfjs-node|wasm|cpu] [--preprocess auto|raw|unit|symmetric|caffe|torch] [--input NAME=VALUE ...]
   se-inspector excite <model> <folder> [--workers N] [--json] ...   (every PNG/JPEG of the folder, spread over N threads)
-models: Keras .keras / .h5, Keras architecture JSON, tfjs model.json (layers or graph model)`;
+models: Keras .keras / .h5, Keras architecture JSON, tfjs model.json (layers or graph model)
+--input NAME=VALUE: a value for a non-image input of the model, filling its shape (e.g. --input downsample_ratio=0.5);
+  inputs not given get zeros. inspect runs a TF.js graph model once at its input size where shape rules leave shapes unknown.`;
 
 class UsageError extends Error {}
 
@@ -21,6 +23,19 @@ function ratiosOf(text: string | undefined): number[] | undefined {
   const r = text.split(',').map((s) => Number(s.trim()));
   if (r.length === 0 || r.some((x) => !Number.isFinite(x) || x <= 0)) throw new UsageError(`--ratios wants positive numbers like 2,4,8,16,32, got '${text}'`);
   return r;
+}
+
+/** `--input NAME=VALUE` flags, by name. */
+function inputValuesOf(flags: string[] | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const f of flags ?? []) {
+    const m = /^([^=]+)=(.+)$/.exec(f);
+    const v = m ? Number(m[2]) : NaN;
+    if (!m || !Number.isFinite(v)) throw new UsageError(`--input wants NAME=NUMBER, like downsample_ratio=0.5, got '${f}'`);
+    if (m[1] in out) throw new UsageError(`--input ${m[1]} is given twice`);
+    out[m[1]] = v;
+  }
+  return out;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -35,6 +50,7 @@ export async function main(argv: string[]): Promise<number> {
       backend: { type: 'string', default: 'auto' },
       preprocess: { type: 'string', default: 'auto' },
       workers: { type: 'string' },
+      input: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -45,9 +61,15 @@ export async function main(argv: string[]): Promise<number> {
   }
   const imageSize = values['image-size'] === undefined ? undefined : Number(values['image-size']);
   if (imageSize !== undefined && !(Number.isInteger(imageSize) && imageSize > 0 && imageSize <= 8192)) throw new UsageError('--image-size wants a whole number of pixels');
+  const inputs = inputValuesOf(values.input);
   if (command === 'inspect') {
     if (args.length !== 1) throw new UsageError('inspect takes one model file');
-    const graph = await openModel(args[0], { assumedImageSize: imageSize });
+    let graph = await openModel(args[0], { assumedImageSize: imageSize });
+    if (graph.format === 'tfjs-graph' && graph.loadGraphModel && graph.nodes.some((n) => n.outputShape === null)) {
+      // Shapes no rule knows, measured by one run on TF.js; the runtime loads only then.
+      const { completeShapesByExecution } = await import('../runtime/executionShapes.js');
+      graph = await completeShapesByExecution(graph, { backend: values.backend as never, inputs });
+    } else if (Object.keys(inputs).length) throw new UsageError('inspect uses --input only to run a TF.js graph model whose shapes rules leave unknown');
     const report = analyze(graph, ratiosOf(values.ratios));
     console.log(values.json ? JSON.stringify(report, null, 1) : formatReport(report, { layers: values.layers }));
     // The report is printed either way; scripts learn from the exit code that it is partial.
@@ -63,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'excite') {
     if (args.length !== 2) throw new UsageError('excite takes a model file and an image file');
-    const options = { json: values.json, backend: values.backend!, preprocess: values.preprocess!, imageSize };
+    const options = { json: values.json, backend: values.backend!, preprocess: values.preprocess!, imageSize, inputs };
     if (isFolder(args[1])) {
       const workers = values.workers === undefined ? undefined : Number(values.workers);
       if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) throw new UsageError('--workers wants a whole number from 1 to 64');

@@ -1,4 +1,5 @@
 import { FormatError } from '../util/errors.js';
+import { imageInputIndex } from './inputs.js';
 import { ruleFor } from './rules/index.js';
 import type { GraphNode, ModelFormat, ModelGraph, NodeAttrs, NodeDomain, Shape, TensorRef, WeightSpec, WeightStore } from './types.js';
 
@@ -18,8 +19,8 @@ export interface GraphSpec {
   format: ModelFormat;
   path: string;
   nodes: RawNode[];
-  /** Input nodes (InputLayer / Placeholder) with their declared shapes (dtype default float32). */
-  inputs: { name: string; shape: Shape; dtype?: string }[];
+  /** Input nodes (InputLayer / Placeholder) with their declared shapes (null: rank unknown; dtype default float32). */
+  inputs: { name: string; shape: Shape | null; dtype?: string }[];
   outputs: TensorRef[];
   producer?: string;
   notes?: string[];
@@ -51,8 +52,11 @@ export function buildGraph(spec: GraphSpec, options: BuildOptions = {}): ModelGr
   const ordered = topologicalOrder(spec);
   const notes = [...(spec.notes ?? [])];
   const warnings: string[] = [];
-  const declared = spec.inputs[0].shape;
-  const inputShapes = new Map(spec.inputs.map((i) => [i.name, fillOpenImageSize(i.shape, options.assumedImageSize ?? 224, notes, i.name)]));
+  // The image input is the one reports describe; other inputs (states, ratios) may leave even their rank open.
+  const main = spec.inputs[imageInputIndex(spec.inputs)];
+  const declared = main.shape;
+  if (!declared) throw new FormatError(`input '${main.name}' declares no shape`, spec.path);
+  const inputShapes = new Map(spec.inputs.map((i) => [i.name, i.shape && fillOpenImageSize(i.shape, options.assumedImageSize ?? 224, notes, i.name)]));
 
   const shapes = new Map<string, Shape | null>();
   const nodes: GraphNode[] = [];
@@ -61,8 +65,8 @@ export function buildGraph(spec: GraphSpec, options: BuildOptions = {}): ModelGr
     const node: GraphNode = { name: raw.name, op: raw.op, domain: raw.domain, inputs: raw.inputs, attrs: raw.attrs, weights: raw.weights ?? [], outputShape: null };
     const stored = raw.weights;
     if (INPUT_OPS.has(raw.op)) {
+      if (!inputShapes.has(raw.name)) throw new FormatError(`input layer '${raw.name}' has no declared shape`, spec.path);
       node.outputShape = inputShapes.get(raw.name) ?? null;
-      if (!node.outputShape) throw new FormatError(`input layer '${raw.name}' has no declared shape`, spec.path);
     } else {
       const rule = ruleFor(raw.op);
       const ins = raw.inputs.map((i) => shapes.get(i.node) ?? null);
@@ -91,7 +95,7 @@ export function buildGraph(spec: GraphSpec, options: BuildOptions = {}): ModelGr
     inputs: spec.inputs.map((i) => i.name),
     inputSpecs: spec.inputs.map((i) => ({ name: i.name, shape: i.shape, dtype: i.dtype ?? 'float32' })),
     outputs: spec.outputs,
-    inputShape: inputShapes.get(spec.inputs[0].name)!,
+    inputShape: inputShapes.get(main.name)!,
     declaredInputShape: declared,
     notes,
     warnings,
@@ -118,20 +122,25 @@ function reconcileWeights(path: string, node: GraphNode, stored: WeightSpec[] | 
   return stored.map((w, i) => ({ ...w, name: implied[i].name, trainable: implied[i].trainable, role: 'param' }));
 }
 
-/** Kahn's algorithm in file order; a cycle is an error naming its members. */
+/**
+ * Kahn's algorithm in file order; a cycle is an error naming its members. A TF while loop's
+ * back edge (NextIteration -> Merge) is not an ordering constraint: the loop runs on TF.js.
+ */
 function topologicalOrder(spec: GraphSpec): RawNode[] {
   const indegree = new Map<string, number>();
   const consumers = new Map<string, RawNode[]>();
+  const backEdge = new Set(spec.nodes.filter((n) => n.op === 'tf.NextIteration').map((n) => n.name));
   for (const n of spec.nodes) {
-    indegree.set(n.name, n.inputs.length);
-    for (const i of n.inputs) {
+    const ins = n.inputs.filter((i) => !backEdge.has(i.node));
+    indegree.set(n.name, ins.length);
+    for (const i of ins) {
       // pushed in place: copying the list per edge made 100,000 readers of one tensor quadratic
       let list = consumers.get(i.node);
       if (!list) consumers.set(i.node, (list = []));
       list.push(n);
     }
   }
-  const queue = spec.nodes.filter((n) => n.inputs.length === 0);
+  const queue = spec.nodes.filter((n) => indegree.get(n.name) === 0);
   const out: RawNode[] = [];
   for (let k = 0; k < queue.length; k++) {
     const n = queue[k];

@@ -88,6 +88,8 @@ export interface GraphNode {
   outputShape: Shape | null;
   /** Set when `outputShape` was measured by running the model once, not inferred by a rule. */
   shapeFromExecution?: boolean;
+  /** With `shapeFromExecution`: tfjs-converter's category of the op that ran (`convolution`, `image`, ...). */
+  tfjsCategory?: string;
 }
 
 /** A model input as the file declares it. */

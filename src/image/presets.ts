@@ -13,6 +13,7 @@
  * `auto` picks `raw` when the model's first layer after the input rescales (a Keras `Rescaling`,
  * or a TF Mul/RealDiv by a pixel-range constant), else `unit`.
  */
+import { imageInputIndex } from '../graph/inputs.js';
 import type { ModelGraph } from '../graph/types.js';
 import type { RgbImage } from './decode.js';
 
@@ -61,7 +62,7 @@ export function toModelInput(img: RgbImage, preset: Preset): Float32Array {
 
 /** Whether the model scales pixel values itself right after its input, and by which layer. */
 export function rescalesInside(graph: ModelGraph): { layer: string; op: string } | undefined {
-  const input = graph.inputs[0];
+  const input = graph.inputs[imageInputIndex(graph.inputSpecs)];
   const consumers = graph.nodes.filter((n) => n.inputs.some((i) => i.node === input));
   if (consumers.length !== 1) return undefined;
   const c = consumers[0];

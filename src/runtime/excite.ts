@@ -8,12 +8,13 @@ import { decodeImageFile, type RgbImage } from '../image/decode.js';
 import { resolvePreset, toModelInput, type Preset, type PresetRequest } from '../image/presets.js';
 import { resizeBilinear } from '../image/resize.js';
 import { RuntimeError } from '../util/errors.js';
-import { loadModel, type HostTensor, type LoadedModel, type LoadOptions } from './model.js';
+import { feedDtype, imageInputSpec, type InputUse } from './inputs.js';
+import { loadModel, type HostTensor, type InputTensor, type LoadedModel, type LoadOptions } from './model.js';
 
 export { loadModel, type HostTensor, type LoadedModel, type LoadOptions } from './model.js';
 
 /** An image file path, decoded RGB pixels, or a ready model input tensor (used as is). */
-export type ExciteInput = string | RgbImage | HostTensor;
+export type ExciteInput = string | RgbImage | InputTensor;
 
 export interface ExciteOptions {
   /** How pixels become model input (default `auto`); ignored for a tensor input. */
@@ -53,6 +54,8 @@ export interface ExciteResult {
   inputShape: number[];
   /** The image's own size, for an image input. */
   imageSize?: { width: number; height: number };
+  /** What each model input got: the image, zeros, or a value given with `--input` (inputs.ts). */
+  inputs: InputUse[];
   blocks: BlockExcitation[];
   output: { shape: number[]; top5: { index: number; value: number }[]; nonFinite: number };
   /** Milliseconds: loading the model (when excite loaded it), preparing the input, the forward pass. */
@@ -97,10 +100,13 @@ function topK(values: Float32Array, k: number): { index: number; value: number }
   return best;
 }
 
-const isTensor = (x: ExciteInput): x is HostTensor => typeof x === 'object' && 'shape' in x && x.data instanceof Float32Array;
+const isTensor = (x: ExciteInput): x is InputTensor => typeof x === 'object' && 'shape' in x && (x.data instanceof Float32Array || x.data instanceof Int32Array);
 
-/** The model input for an image: resized to the model's input size, preprocessed by preset. */
-export function imageInput(graph: ModelGraph, image: string | RgbImage, preprocess: PresetRequest = 'auto'): { tensor: HostTensor; preset: Preset; reason: string; imageSize: { width: number; height: number } } {
+/**
+ * The model input for an image: resized to the image input's size, preprocessed by preset. An
+ * image input of integer dtype (MoveNet, SSD detectors) takes the pixels themselves, 0..255.
+ */
+export function imageInput(graph: ModelGraph, image: string | RgbImage, preprocess: PresetRequest = 'auto'): { tensor: InputTensor; preset: Preset; reason: string; imageSize: { width: number; height: number } } {
   const shape = graph.inputShape;
   if (shape.length !== 4) throw new RuntimeError(`the model's input has shape ${JSON.stringify(shape)}, not an image [N, H, W, C]`, graph.path);
   const [, h, w, c] = shape;
@@ -108,8 +114,12 @@ export function imageInput(graph: ModelGraph, image: string | RgbImage, preproce
   if (c !== 3) throw new RuntimeError(`the model takes ${c ?? 'an unknown number of'} channels per pixel; image runs need 3 (RGB)`, graph.path);
   const img = typeof image === 'string' ? decodeImageFile(image) : image;
   const resized = resizeBilinear(img, w, h);
+  const imageSize = { width: img.width, height: img.height };
+  const spec = imageInputSpec(graph);
+  if (feedDtype(graph, spec) === 'int32')
+    return { tensor: { data: Int32Array.from(resized.data), shape: [1, h, w, 3] }, preset: 'raw', reason: `the image input '${spec.name}' takes integer pixels (${spec.dtype}): 0..255${preprocess !== 'auto' && preprocess !== 'raw' ? `, not ${preprocess}` : ''}`, imageSize };
   const { preset, reason } = resolvePreset(preprocess, graph);
-  return { tensor: { data: toModelInput(resized, preset), shape: [1, h, w, 3] }, preset, reason, imageSize: { width: img.width, height: img.height } };
+  return { tensor: { data: toModelInput(resized, preset), shape: [1, h, w, 3] }, preset, reason, imageSize };
 }
 
 /**
@@ -118,13 +128,12 @@ export function imageInput(graph: ModelGraph, image: string | RgbImage, preproce
  */
 export async function excite(model: LoadedModel, report: InspectReport, input: ExciteInput, options: ExciteOptions = {}): Promise<ExciteResult> {
   const graph = model.graph;
-  if (graph.inputs.length !== 1) throw new RuntimeError(`model has ${graph.inputs.length} inputs; excitation runs need one image input`, graph.path);
   const names = new Set(graph.nodes.map((n) => n.name));
   const missing = report.seBlocks.find((b) => !names.has(b.gateLayer));
   if (missing) throw new RuntimeError(`the report does not belong to this model: it has no layer '${missing.gateLayer}'`, graph.path);
 
   const t0 = performance.now();
-  let tensor: HostTensor;
+  let tensor: InputTensor;
   let preprocess: Preset | 'none' = 'none';
   let preprocessReason = 'a model input tensor was given: no preprocessing';
   let imageSize: ExciteResult['imageSize'];
@@ -153,6 +162,7 @@ export async function excite(model: LoadedModel, report: InspectReport, input: E
     preprocessReason,
     inputShape: tensor.shape,
     imageSize,
+    inputs: run.inputs,
     blocks,
     output: { shape: out.shape, top5: topK(out.data, 5), nonFinite: blockStats(out.data).nonFinite },
     timings: { load: model.timings.total, preprocess: t1 - t0, run: run.ms },
@@ -161,7 +171,7 @@ export async function excite(model: LoadedModel, report: InspectReport, input: E
 
 /** Loads the model, runs one input, unloads: for one-off CLI runs. */
 export async function exciteOnce(graph: ModelGraph, report: InspectReport, input: ExciteInput, options: ExciteOptions & LoadOptions = {}): Promise<ExciteResult> {
-  const model = await loadModel(graph, { backend: options.backend, signal: options.signal });
+  const model = await loadModel(graph, { backend: options.backend, signal: options.signal, inputs: options.inputs });
   try {
     return await excite(model, report, input, options);
   } finally {

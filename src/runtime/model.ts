@@ -11,10 +11,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelGraph, Shape } from '../graph/types.js';
 import { CancelledError, RuntimeError } from '../util/errors.js';
 import { currentBackend, ensureBackend, initBackend, type BackendInfo, type BackendRequest } from './backend.js';
-import type { ComputeInfo, Engine, HostTensor, InputTensor } from './engine.js';
+import type { ComputeInfo, Engine, EngineLoadOptions, EngineName, HostTensor, InputTensor } from './engine.js';
+import { loadGraphModelEngine } from './graphModelEngine.js';
+import { checkInputValues, defaultsHint, feedDtype, feedsWithDefaults, imageInputSpec, zeroImage, type InputUse, type InputValues } from './inputs.js';
 import { loadLayersEngine } from './layersEngine.js';
 
 export type { HostTensor, InputTensor } from './engine.js';
+export type { InputUse, InputValues } from './inputs.js';
 
 export interface LoadOptions {
   /** Default: the backend already started by `initBackend`, else `auto`. */
@@ -22,6 +25,25 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** Run once on zeros after loading, so the first real run is at speed (wasm compiles on first use). */
   warmup?: boolean;
+  /** Values for non-image inputs (`--input NAME=VALUE`), used by every run; others get zeros (inputs.ts). */
+  inputs?: InputValues;
+}
+
+/**
+ * The engine for a graph, in one place: TF.js graph models run on tfjs-converter's GraphModel
+ * (every op TF.js has, control flow); Keras and tfjs-layers graphs on our executor (Keras to 1e-6).
+ */
+export function chooseEngine(graph: ModelGraph): EngineName {
+  return graph.format === 'tfjs-graph' && graph.loadGraphModel ? 'graph-model' : 'layers';
+}
+
+function loadEngine(graph: ModelGraph, backend: BackendInfo, options: EngineLoadOptions): Promise<Engine> {
+  switch (chooseEngine(graph)) {
+    case 'graph-model':
+      return loadGraphModelEngine(graph, backend, options);
+    default:
+      return loadLayersEngine(graph, backend, options);
+  }
 }
 
 export interface RunOptions {
@@ -35,6 +57,8 @@ export interface RunResult {
   captured: Map<string, HostTensor>;
   /** Milliseconds of the forward pass including reading the results back. */
   ms: number;
+  /** What each model input got, in `graph.inputs` order. */
+  inputs: InputUse[];
 }
 
 export interface LoadTimings {
@@ -62,6 +86,8 @@ export class LoadedModel {
     private readonly engine: Engine,
     private readonly tfBackend: BackendInfo | undefined,
     readonly timings: LoadTimings,
+    /** Values of non-image inputs given at load time. */
+    readonly inputValues: InputValues = {},
   ) {}
 
   /** @internal use `loadModel`. */
@@ -69,17 +95,17 @@ export class LoadedModel {
     const t0 = performance.now();
     if (!graph.loadWeights) throw new RuntimeError(`architecture only, no weights (${graph.format}): the model cannot be run; open the .keras/.h5 or tfjs model with its weights`, graph.path);
     if (graph.inputs.length === 0) throw new RuntimeError('the model has no input', graph.path);
+    checkInputValues(graph, options.inputs ?? {});
     // No backend asked: the one already running, else the best available.
     const backend = await initBackend(options.backend ?? currentBackend()?.name ?? 'auto');
     const tb = performance.now();
     if (options.signal?.aborted) throw new CancelledError();
-    const engine = await loadLayersEngine(graph, backend, { signal: options.signal });
+    const engine = await loadEngine(graph, backend, { signal: options.signal });
     const t1 = performance.now();
-    const model = new LoadedModel(graph, engine, backend, { backend: tb - t0, read: t1 - tb, upload: 0, total: t1 - t0 });
+    const model = new LoadedModel(graph, engine, backend, { backend: tb - t0, read: t1 - tb, upload: 0, total: t1 - t0 }, { ...options.inputs });
     if (options.warmup) {
       try {
-        const shape = model.concreteInputShape();
-        await model.predict({ data: new Float32Array(size(shape)), shape }, { signal: options.signal });
+        await model.predict(model.zeroImage(), { signal: options.signal });
       } catch (e) {
         model.dispose();
         throw e;
@@ -98,6 +124,11 @@ export class LoadedModel {
   /** The backend in use and why, as reports show it. */
   get backend(): { name: string; reason: string } {
     return { name: this.engine.info.backend, reason: this.engine.info.reason };
+  }
+
+  /** A zero image of the image input's size and dtype (warm-ups, shapes by execution). */
+  zeroImage(): InputTensor {
+    return zeroImage(this.graph);
   }
 
   /** The input shape the graph was analysed with (open sizes filled), batch 1. */
@@ -121,24 +152,40 @@ export class LoadedModel {
   /** Outputs and the outputs of the `capture` nodes, from the same forward pass. */
   async run(input: Feeds, options: RunOptions & { capture?: readonly string[] } = {}): Promise<RunResult> {
     if (this.engine.isDisposed) throw new RuntimeError('the model was unloaded (disposed)');
-    const feeds = this.feeds(input);
+    const { feeds, uses } = this.feeds(input);
     if (this.tfBackend) await ensureBackend(this.tfBackend.name);
     const t0 = performance.now();
-    const { outputs, captured } = await this.engine.run(feeds, { capture: options.capture, signal: options.signal, onProgress: options.onProgress });
-    return { outputs, captured, ms: performance.now() - t0 };
+    let result;
+    try {
+      result = await this.engine.run(feeds, { capture: options.capture, signal: options.signal, onProgress: options.onProgress });
+    } catch (e) {
+      if (e instanceof RuntimeError && defaultsHint(uses)) throw new RuntimeError(`${e.file ? e.message.slice(e.file.length + 2) : e.message}${defaultsHint(uses)}`, e.file);
+      throw e;
+    }
+    const { outputs, captured } = result;
+    return { outputs, captured, ms: performance.now() - t0, inputs: uses };
   }
 
-  /** One tensor per graph input, each checked against the declared shape. */
-  private feeds(input: Feeds): Map<string, InputTensor> {
+  /**
+   * One tensor per graph input. A single tensor goes to the image input and every other input
+   * gets its default (inputs.ts); a map must name every input. The image tensor is checked
+   * against the declared shape.
+   */
+  private feeds(input: Feeds): { feeds: Map<string, InputTensor>; uses: InputUse[] } {
+    const image = imageInputSpec(this.graph);
     if (!isMap(input)) {
-      if (this.graph.inputs.length !== 1) throw new RuntimeError(`model has ${this.graph.inputs.length} inputs; runs take one input tensor`);
       this.checkInput(input, this.graph.declaredInputShape);
-      return new Map([[this.graph.inputs[0], input]]);
+      if (feedDtype(this.graph, image) === 'int32' && !(input.data instanceof Int32Array))
+        throw new RuntimeError(`the image input '${image.name}' takes integer pixels (${image.dtype}): give an Int32Array`, this.graph.path);
+      return feedsWithDefaults(this.graph, input, this.inputValues);
     }
     for (const name of this.graph.inputs) if (!input.has(name)) throw new RuntimeError(`no tensor given for input '${name}'`, this.graph.path);
-    const first = input.get(this.graph.inputs[0])!;
-    this.checkInput(first, this.graph.declaredInputShape);
-    return new Map(input);
+    this.checkInput(input.get(image.name)!, this.graph.declaredInputShape);
+    const uses = this.graph.inputs.map((name): InputUse => {
+      const t = input.get(name)!;
+      return { name, shape: [...t.shape], dtype: t.data instanceof Int32Array ? 'int32' : 'float32', value: name === image.name ? 'image' : 'tensor' };
+    });
+    return { feeds: new Map(input), uses };
   }
 
   private checkInput(input: InputTensor, declared: Shape): void {

@@ -566,10 +566,11 @@ describe('op semantics', () => {
       const w0 = v(3 * 3 * 3 * 8, 31), b0 = v(8, 32), m1 = v(8 * 2, 33), b1 = v(2, 34), w2 = v(2 * 8, 35), b2 = v(8, 36), wh = v(8 * 4, 37);
       const nodes = [
         { name: 'input', op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' }, shape: attr.shape([-1, 6, 6, 3]) } },
-        { name: 'features', op: '_FusedConv2D', input: ['input', 'w0', 'b0'], attr: { strides: attr.ints([1, 2, 2, 1]), padding: attr.s('SAME'), fused_ops: attr.strs(['BiasAdd', 'Relu']), data_format: attr.s('NHWC') } },
+        // num_args: the count of fused operands after the filter, as the converter writes it (TF.js needs it)
+        { name: 'features', op: '_FusedConv2D', input: ['input', 'w0', 'b0'], attr: { strides: attr.ints([1, 2, 2, 1]), padding: attr.s('SAME'), fused_ops: attr.strs(['BiasAdd', 'Relu']), data_format: attr.s('NHWC'), num_args: { i: '1' } } },
         { name: 'se/Mean', op: 'Mean', input: ['features', 'se/axes'], attr: { keep_dims: attr.b(false) } },
-        { name: 'se/reduce', op: '_FusedMatMul', input: ['se/Mean', 'm1', 'b1'], attr: { fused_ops: attr.strs(['BiasAdd', 'Relu']) } },
-        { name: 'se/expand', op: '_FusedConv2D', input: ['se/r4', 'w2', 'b2'], attr: { strides: attr.ints([1, 1, 1, 1]), padding: attr.s('VALID'), fused_ops: attr.strs(['BiasAdd']) } },
+        { name: 'se/reduce', op: '_FusedMatMul', input: ['se/Mean', 'm1', 'b1'], attr: { fused_ops: attr.strs(['BiasAdd', 'Relu']), num_args: { i: '1' } } },
+        { name: 'se/expand', op: '_FusedConv2D', input: ['se/r4', 'w2', 'b2'], attr: { strides: attr.ints([1, 1, 1, 1]), padding: attr.s('VALID'), fused_ops: attr.strs(['BiasAdd']), num_args: { i: '1' } } },
         { name: 'se/r4', op: 'Reshape', input: ['se/reduce', 'se/shape'] },
         { name: 'se/add', op: 'AddV2', input: ['se/expand', 'se/three'] },
         { name: 'se/relu6', op: 'Relu6', input: ['se/add'] },
@@ -677,14 +678,23 @@ describe('excitation runs', () => {
     }
   });
 
-  test('a model with two inputs is refused for excitation runs', async () => {
+  test('a model with two inputs: the tensor goes to the image input, the other gets zeros or its given value, and the result says so', async () => {
     const g = graphOf([null, 4, 4, 2], [{ name: 'sum', op: 'Add', inputs: ['a', 'b'] }], { inputs: [{ name: 'a', shape: [null, 4, 4, 2] }, { name: 'b', shape: [null, 4, 4, 2] }] });
-    const m = await loadModel(g);
-    try {
-      await assert.rejects(excite(m, analyze(g), { data: new Float32Array(32), shape: [1, 4, 4, 2] }), (e: unknown) => e instanceof RuntimeError && /model has 2 inputs; excitation runs need one image input/.test(e.message));
-    } finally {
-      m.dispose();
+    const x = values(32, 5);
+    for (const [given, value] of [[undefined, 'zeros'], [0.25, 'given 0.25']] as const) {
+      const m = await loadModel(g, { inputs: given === undefined ? {} : { b: given } });
+      try {
+        const r = await excite(m, analyze(g), { data: x, shape: [1, 4, 4, 2] });
+        assert.deepEqual(r.inputs, [
+          { name: 'a', shape: [1, 4, 4, 2], dtype: 'float32', value: 'image' },
+          { name: 'b', shape: [1, 4, 4, 2], dtype: 'float32', value },
+        ]);
+        assert.deepEqual(r.output.top5[0], { index: r.output.top5[0].index, value: Math.fround(x[r.output.top5[0].index] + (given ?? 0)) });
+      } finally {
+        m.dispose();
+      }
     }
+    await assert.rejects(loadModel(g, { inputs: { c: 1 } }), (e: unknown) => e instanceof RuntimeError && /no input named 'c' \(its inputs: a, b\)/.test(e.message));
   });
 
   test('no tensor leaks: loads, runs with and without capture, failures and cancellations return to the baseline', async () => {

@@ -2,7 +2,8 @@
  * The worker thread: reads models, analyses them and runs them (TF.js) off the extension host's
  * main thread.
  *
- * - Inspections run as they come (they only read files). Model runs (`excite`) run one at a time,
+ * - Inspections run as they come (they only read files), except that measuring the shapes of a TF.js
+ *   graph model by running it (runtime/executionShapes.ts) is a model run. Model runs run one at a time,
  *   in arrival order: the weights of one model at a time are on the backend, and a run never
  *   shares the (global) TF.js backend with another one.
  * - `cancel` aborts the request's signal: a queued run is dropped at once, a running one stops at
@@ -18,7 +19,7 @@ import { analyze } from '../../analysis/report.js';
 import { openModel } from '../../formats/index.js';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { excite, loadModel, runtimeMemory, setWasmDirectory } from '../../runtime/index.js';
+import { completeShapesByExecution, excite, loadModel, runtimeMemory, setWasmDirectory } from '../../runtime/index.js';
 import { CancelledError, InspectorError, ModelError, userMessage } from '../../util/errors.js';
 import type {
   DebugRequest,
@@ -97,8 +98,13 @@ function checkRequest(r: unknown): Request {
   return o as unknown as Request;
 }
 
-async function inspect(r: InspectRequest): Promise<InspectResult> {
-  const graph = await openModel(r.path);
+async function inspect(id: number, r: InspectRequest, signal: AbortSignal): Promise<InspectResult> {
+  let graph = await openModel(r.path);
+  // Shapes no rule knows, measured by running the graph model once: a model run, so it waits its turn.
+  if (graph.format === 'tfjs-graph' && graph.loadGraphModel && graph.nodes.some((n) => n.outputShape === null)) {
+    const g = graph;
+    graph = await oneRunAtATime(id, signal, () => completeShapesByExecution(g, { signal }));
+  }
   const report = analyze(graph, r.ratios);
   return { report, sources: /\.json$/i.test(r.path) ? nameSources(r.path, graph.nodes) : {} };
 }
@@ -164,7 +170,8 @@ function oneRunAtATime<T>(id: number, signal: AbortSignal, fn: () => Promise<T>)
 
 async function run(id: number, r: ExciteRequest, signal: AbortSignal): Promise<ExciteResult> {
   send({ id, progress: 'reading the model' });
-  const graph = await openModel(r.modelPath);
+  // The graph inspect shows: shapes no rule knows measured by running the model (already in this run's turn).
+  const graph = await completeShapesByExecution(await openModel(r.modelPath), { backend: r.backend, signal });
   const report = analyze(graph, r.ratios);
   if (report.seBlocks.length === 0) throw new ModelError('no SE block found, so there is no excitation to show', r.modelPath);
   if (signal.aborted) throw new CancelledError();
@@ -236,7 +243,7 @@ async function debug(r: DebugRequest): Promise<DebugResult> {
 function handle(id: number, r: Request, signal: AbortSignal): Promise<unknown> {
   switch (r.kind) {
     case 'inspect':
-      return inspect(r);
+      return inspect(id, r, signal);
     case 'excite':
       return oneRunAtATime(id, signal, () => run(id, r, signal));
     case 'memory':

@@ -7,7 +7,7 @@ import { buildGraph, type RawNode } from '../../graph/build.js';
 import type { NodeAttrs, Shape, TensorRef, WeightSpec } from '../../graph/types.js';
 import { FormatError } from '../../util/errors.js';
 import { isObject, type ModelReader } from '../reader.js';
-import { parseManifest, readWeights, type ManifestWeight } from './weightsManifest.js';
+import { parseManifest, readShardBytes, readWeights, type ManifestWeight } from './weightsManifest.js';
 
 type Json = Record<string, any>;
 
@@ -76,7 +76,7 @@ export const tfjsGraphReader: ModelReader = {
     };
 
     const nodes: RawNode[] = [];
-    const inputs: { name: string; shape: Shape }[] = [];
+    const inputs: { name: string; shape: Shape | null; dtype?: string }[] = [];
     const signatureInputs: Json = isObject(json.signature?.inputs) ? json.signature.inputs : {};
     for (const d of defs.values()) {
       if (CONST_OPS.has(d.op) || IGNORED_OPS.has(d.op) || constOf(d.name)) continue;
@@ -101,9 +101,10 @@ export const tfjsGraphReader: ModelReader = {
       const attrs = graphAttrs(d, attr, constArgs, constValues, file.path);
       if (d.op === 'Placeholder') {
         const sig = Object.values(signatureInputs).find((s: any) => String(s?.name ?? '').split(':')[0] === d.name) as Json | undefined;
-        const shape = tensorShape(attr.shape?.shape) ?? tensorShape(sig?.tensorShape);
-        if (!shape) throw new FormatError(`input '${d.name}' declares no shape`, file.path);
-        inputs.push({ name: d.name, shape });
+        const shape = tensorShape(attr.shape?.shape) ?? tensorShape(sig?.tensorShape) ?? null; // null: rank unknown
+        if (!attr.shape?.shape && !sig?.tensorShape) throw new FormatError(`input '${d.name}' declares no shape`, file.path);
+        const dtype = String(attr.dtype?.type ?? sig?.dtype ?? 'DT_FLOAT').replace(/^DT_/, '').toLowerCase().replace(/^(float|double|half)$/, (t) => ({ float: 'float32', double: 'float64', half: 'float16' })[t]!);
+        inputs.push({ name: d.name, shape, dtype });
       }
       nodes.push({ name: d.name, op: `tf.${d.op}`, domain: 'tf', inputs: refs, attrs, weights });
     }
@@ -121,6 +122,17 @@ export const tfjsGraphReader: ModelReader = {
         outputs,
         producer: [json.generatedBy, json.convertedBy].filter((x) => typeof x === 'string').join(', ') || undefined,
         loadWeights: async () => readWeights(file.path, manifest),
+        // The files as tfjs-converter's GraphModel takes them (its own decoding, every op it knows).
+        loadGraphModel: async () => ({
+          modelTopology: gdef,
+          weightSpecs: (json.weightsManifest ?? []).flatMap((g: Json) => g.weights),
+          weightData: readShardBytes(file.path, manifest),
+          signature: json.signature,
+          userDefinedMetadata: json.userDefinedMetadata,
+          format: json.format,
+          generatedBy: json.generatedBy,
+          convertedBy: json.convertedBy,
+        }),
       },
       options,
     );

@@ -125,6 +125,23 @@ export function readWeights(modelPath: string, m: Manifest, only?: Set<string>):
   };
 }
 
+/**
+ * Every shard of every group, concatenated in manifest order: the `weightData` that
+ * tf.io.ModelArtifacts pairs with the manifest's weight list (checked like `readWeights`).
+ */
+export function readShardBytes(modelPath: string, m: Manifest): ArrayBuffer {
+  const sizes = checkShards(modelPath, m);
+  const total = sizes.flat().reduce((a, b) => a + b, 0);
+  const out = new Uint8Array(total);
+  let at = 0;
+  m.groups.forEach((paths, gi) => {
+    const need = sizes[gi].reduce((a, b) => a + b, 0);
+    out.set(readRange(paths, sizes[gi], 0, need), at);
+    at += need;
+  });
+  return out.buffer;
+}
+
 /** Bytes [offset, offset + length) of the concatenation of `paths` (a weight may span shards). */
 function readRange(paths: string[], sizes: number[], offset: number, length: number): Uint8Array {
   const out = new Uint8Array(length);
