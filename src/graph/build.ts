@@ -18,8 +18,8 @@ export interface GraphSpec {
   format: ModelFormat;
   path: string;
   nodes: RawNode[];
-  /** Input nodes (InputLayer / Placeholder) with their declared shapes (dtype default float32). */
-  inputs: { name: string; shape: Shape; dtype?: string }[];
+  /** Input nodes (InputLayer / Placeholder) with their declared shapes (null: rank unknown; dtype default float32). */
+  inputs: { name: string; shape: Shape | null; dtype?: string }[];
   outputs: TensorRef[];
   producer?: string;
   notes?: string[];
@@ -51,8 +51,11 @@ export function buildGraph(spec: GraphSpec, options: BuildOptions = {}): ModelGr
   const ordered = topologicalOrder(spec);
   const notes = [...(spec.notes ?? [])];
   const warnings: string[] = [];
-  const declared = spec.inputs[0].shape;
-  const inputShapes = new Map(spec.inputs.map((i) => [i.name, fillOpenImageSize(i.shape, options.assumedImageSize ?? 224, notes, i.name)]));
+  // The image input: the first 4D input (a model may also take scalars, states or inputs of open rank).
+  const image = spec.inputs.find((i) => i.shape?.length === 4) ?? spec.inputs.find((i) => i.shape) ?? spec.inputs[0];
+  const declared = image.shape ?? [];
+  const inputShapes = new Map(spec.inputs.map((i) => [i.name, i.shape && fillOpenImageSize(i.shape, options.assumedImageSize ?? 224, notes, i.name)]));
+  for (const i of spec.inputs) if (!i.shape) notes.push(`input '${i.name}' declares no shape (not even its rank): shapes that depend on it are unknown`);
 
   const shapes = new Map<string, Shape | null>();
   const nodes: GraphNode[] = [];
@@ -62,7 +65,7 @@ export function buildGraph(spec: GraphSpec, options: BuildOptions = {}): ModelGr
     const stored = raw.weights;
     if (INPUT_OPS.has(raw.op)) {
       node.outputShape = inputShapes.get(raw.name) ?? null;
-      if (!node.outputShape) throw new FormatError(`input layer '${raw.name}' has no declared shape`, spec.path);
+      if (!node.outputShape && raw.domain === 'keras') throw new FormatError(`input layer '${raw.name}' has no declared shape`, spec.path);
     } else {
       const rule = ruleFor(raw.op);
       const ins = raw.inputs.map((i) => shapes.get(i.node) ?? null);
@@ -89,7 +92,7 @@ export function buildGraph(spec: GraphSpec, options: BuildOptions = {}): ModelGr
     inputs: spec.inputs.map((i) => i.name),
     inputSpecs: spec.inputs.map((i) => ({ name: i.name, shape: i.shape, dtype: i.dtype ?? 'float32' })),
     outputs: spec.outputs,
-    inputShape: inputShapes.get(spec.inputs[0].name)!,
+    inputShape: inputShapes.get(image.name) ?? [],
     declaredInputShape: declared,
     notes,
     warnings,
