@@ -57,33 +57,47 @@ export function buildGraph(spec: GraphSpec, options: BuildOptions = {}): ModelGr
   const inputShapes = new Map(spec.inputs.map((i) => [i.name, i.shape && fillOpenImageSize(i.shape, options.assumedImageSize ?? 224, notes, i.name)]));
   for (const i of spec.inputs) if (!i.shape) notes.push(`input '${i.name}' declares no shape (not even its rank): shapes that depend on it are unknown`);
 
+  // Shapes and static values by `node:output`.
   const shapes = new Map<string, Shape | null>();
+  const values = new Map<string, number[] | null>();
+  const multi = new Set<string>();
+  // Single-output nodes answer for every output index (Keras refs may count calls, not outputs).
+  const key = (r: TensorRef) => `${r.node}:${multi.has(r.node) ? r.output : 0}`;
   const nodes: GraphNode[] = [];
   const unknown = new Map<string, string[]>();
+  const dynamic = new Map<string, string[]>();
   for (const raw of ordered) {
     const node: GraphNode = { name: raw.name, op: raw.op, domain: raw.domain, inputs: raw.inputs, attrs: raw.attrs, weights: raw.weights ?? [], outputShape: null };
     const stored = raw.weights;
+    let outs: (Shape | null)[] = [];
     if (INPUT_OPS.has(raw.op)) {
       node.outputShape = inputShapes.get(raw.name) ?? null;
       if (!node.outputShape && raw.domain === 'keras') throw new FormatError(`input layer '${raw.name}' has no declared shape`, spec.path);
+      outs = [node.outputShape];
     } else {
       const rule = ruleFor(raw.op);
-      const ins = raw.inputs.map((i) => shapes.get(i.node) ?? null);
+      const ins = raw.inputs.map((i) => shapes.get(key(i)) ?? null);
       if (!rule) {
         unknown.set(raw.op, [...(unknown.get(raw.op) ?? []), raw.name]);
       } else if (ins.every((s): s is Shape => s !== null)) {
-        node.outputShape = rule.outputShape(node, ins);
+        const vals = raw.inputs.map((i) => values.get(key(i)) ?? null);
+        if (rule.outputShapes) multi.add(node.name);
+        outs = rule.outputShapes ? rule.outputShapes(node, ins, vals) : [rule.outputShape(node, ins, vals)];
+        node.outputShape = outs[0] ?? null;
+        if (node.outputShape === null && raw.domain === 'tf') dynamic.set(raw.op, [...(dynamic.get(raw.op) ?? []), raw.name]);
+        if (rule.value) values.set(`${node.name}:0`, rule.value(node, ins, vals));
         if (rule.weights && raw.domain === 'keras') node.weights = reconcileWeights(spec.path, node, stored, rule.weights(node, ins));
       }
     }
-    shapes.set(node.name, node.outputShape);
+    outs.forEach((s, k) => shapes.set(`${node.name}:${k}`, s));
     nodes.push(node);
   }
+  const some = (names: string[]) => (names.length > 3 ? `${names.slice(0, 3).join("', '")}' and ${names.length - 3} more` : `${names.join("', '")}'`);
   for (const [op, names] of unknown) {
-    const which = names.length > 3 ? `${names.slice(0, 3).join("', '")}' and ${names.length - 3} more` : `${names.join("', '")}'`;
     const what = op === 'Lambda' ? 'Lambda layer (its Python code is never executed)' : `unknown ${op.startsWith('tf.') ? 'op' : 'layer class'} '${op.replace(/^tf\./, '')}'`;
-    warnings.push(`${what} in '${which}: output shape and MACs not known from here on`);
+    warnings.push(`${what} in '${some(names)}: output shape and MACs not known from here on`);
   }
+  for (const [op, names] of dynamic) warnings.push(`op '${op.replace(/^tf\./, '')}' in '${some(names)}: output shape depends on values computed at run time`);
   return {
     name: spec.name,
     format: spec.format,

@@ -33,6 +33,8 @@ export interface WeightSpec {
   storedAs?: StoredPrecision;
   /** TF graphs: the constant's argument position in its op (shape rules read data operands by it). */
   position?: number;
+  /** Small integer constants (axes, sizes, shapes): their values, which shapes depend on. */
+  value?: number[];
 }
 
 /** The stored precision of a weight: comparisons with its values must allow for it. */

@@ -147,7 +147,10 @@ export const tfjsGraphReader: ModelReader = {
         // A constant shared by several ops is one parameter, counted at its first use.
         const role = use.param && !claimed.has(w.name) ? 'param' : 'constant';
         if (role === 'param') claimed.add(w.name);
-        weights.push({ id: w.name, name: c, shape: w.shape, trainable: use.trainable, role, storedAs: storedAs(w), position });
+        const spec: WeightSpec = { id: w.name, name: c, shape: w.shape, trainable: use.trainable, role, storedAs: storedAs(w), position };
+        const small = w.dtype === 'int32' ? constValues(c) : undefined;
+        if (small) spec.value = small;
+        weights.push(spec);
         constArgs.push({ position, name: c });
       });
       const attrs = graphAttrs(d, attr, constArgs, constValues, byName, file.path);
