@@ -79,14 +79,15 @@ export function buildGraph(spec: GraphSpec, options: BuildOptions = {}): ModelGr
       const ins = raw.inputs.map((i) => shapes.get(key(i)) ?? null);
       if (!rule) {
         unknown.set(raw.op, [...(unknown.get(raw.op) ?? []), raw.name]);
-      } else if (ins.every((s): s is Shape => s !== null)) {
+      } else if (ins.every((s): s is Shape => s !== null) || (rule.partialInputs && ins.some((s) => s !== null))) {
         const vals = raw.inputs.map((i) => values.get(key(i)) ?? null);
         if (rule.outputShapes) multi.add(node.name);
-        outs = rule.outputShapes ? rule.outputShapes(node, ins, vals) : [rule.outputShape(node, ins, vals)];
+        const given = ins as Shape[];
+        outs = rule.outputShapes ? rule.outputShapes(node, given, vals) : [rule.outputShape(node, given, vals)];
         node.outputShape = outs[0] ?? null;
         if (node.outputShape === null && raw.domain === 'tf') dynamic.set(raw.op, [...(dynamic.get(raw.op) ?? []), raw.name]);
-        if (rule.value) values.set(`${node.name}:0`, rule.value(node, ins, vals));
-        if (rule.weights && raw.domain === 'keras') node.weights = reconcileWeights(spec.path, node, stored, rule.weights(node, ins));
+        if (rule.value) values.set(`${node.name}:0`, rule.value(node, given, vals));
+        if (rule.weights && raw.domain === 'keras') node.weights = reconcileWeights(spec.path, node, stored, rule.weights(node, given));
       }
     }
     outs.forEach((s, k) => shapes.set(`${node.name}:${k}`, s));

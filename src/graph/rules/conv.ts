@@ -136,7 +136,7 @@ const tfConvTranspose: OpRule = {
     const x = inputs[inputs.length - 1];
     if (!x || x.length !== 4) fail(node, `expects a 4D NHWC input, got ${JSON.stringify(x)}`);
     const k = tfKernel(node);
-    const given = node.attrs.targetShape ?? operandValue(node, 0, values)?.map((v) => (v < 0 ? null : v));
+    const given = node.attrs.targetShape ?? operandValue(node, 0, values)?.map((v) => (v >= 0 ? v : null));
     if (given && given.length === 4) return [x[0], given[1], given[2], k[2]];
     const [sh, sw] = pair(node.attrs.strides, 1);
     const up = (d: number | null, s: number, kk: number) => (d === null ? null : node.attrs.padding === 'same' ? d * s : (d - 1) * s + kk);

@@ -4,6 +4,16 @@ import { fail, normAxis, one, operandValue, perSample, type OpRule } from './rul
 /** Resolves one -1 in a target shape against the element count of the input. */
 /** A TF target shape, batch included: one -1 takes the rest of the element count (an open batch stays open). */
 function tfTarget(node: Parameters<OpRule['outputShape']>[0], x: Shape, t: number[]): Shape {
+  // NaN: a dim known only at run time (the batch read by Shape); with an open batch in front it is that batch.
+  if (t.some((d) => Number.isNaN(d))) {
+    const rest = t.slice(1);
+    if (Number.isNaN(t[0]) && x[0] === null && x.slice(1).every((d) => d !== null) && rest.every((d) => !Number.isNaN(d))) {
+      const per = (x.slice(1) as number[]).reduce((a, b) => a * b, 1);
+      const known = rest.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+      return [null, ...rest.map((d) => (d === -1 ? per / known : d))];
+    }
+    return t.map((d) => (Number.isNaN(d) || d === -1 ? null : d));
+  }
   const free = t.filter((d) => d === -1).length;
   if (free > 1) fail(node, `target shape ${JSON.stringify(t)} has more than one -1`);
   const known = t.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
@@ -66,6 +76,8 @@ const zeroPad: OpRule = {
       if (all.length !== x.length) fail(node, `pads ${all.length} dimensions of a rank-${x.length} tensor`);
       return x.map((d, i) => (d === null ? null : d + all[i][0] + all[i][1]));
     }
+    // TF paddings computed at run time (pad_to_bounding_box): unknown statically.
+    if (node.domain === 'tf' && !node.attrs.pads) return null;
     const p = node.attrs.pads ?? fail(node, 'has no padding amounts');
     const add = (d: Dim, q: number[]) => (d === null ? null : d + q[0] + q[1]);
     return [x[0], add(x[1], p[0]), add(x[2], p[1]), x[3]];

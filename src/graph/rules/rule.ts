@@ -13,6 +13,8 @@ export interface OpRule {
    * known statically (shape arithmetic: Shape -> StridedSlice -> Pack -> Reshape).
    */
   outputShape(node: GraphNode, inputs: Shape[], values: StaticValues): Shape | null;
+  /** Control flow (Switch, Merge): called even when some inputs are unknown (null in `inputs`). */
+  partialInputs?: boolean;
   /** Multi-output ops (Split, Unpack, TopKV2, Switch): the shape of every output. */
   outputShapes?(node: GraphNode, inputs: Shape[], values: StaticValues): (Shape | null)[];
   /** The value of output 0 when it is a small integer tensor computable from static shapes and values. */

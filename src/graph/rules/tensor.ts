@@ -15,9 +15,9 @@ const div = (node: GraphNode, d: Dim, k: number): Dim => {
 
 /** A shape given as a constant (attrs) or as a statically known tensor input at `position`. */
 function shapeOperand(node: GraphNode, fromAttrs: Dim[] | undefined, position: number, values: StaticValues): Shape | null {
-  if (fromAttrs) return fromAttrs.map((d) => (d === null || d < 0 ? null : d));
+  if (fromAttrs) return fromAttrs.map((d) => (d === null || !(d >= 0) ? null : d));
   const v = operandValue(node, position, values);
-  return v ? v.map((d) => (d < 0 ? null : d)) : null;
+  return v ? v.map((d) => (!(d >= 0) ? null : d)) : null;
 }
 
 const resize: OpRule = {
@@ -26,7 +26,8 @@ const resize: OpRule = {
     const x = one(node, inputs);
     if (x.length !== 4) fail(node, `expects a 4D NHWC input, got ${JSON.stringify(x)}`);
     const size = node.attrs.height !== undefined ? [node.attrs.height, node.attrs.width!] : operandValue(node, 1, values);
-    return size ? [x[0], size[0], size[1], x[3]] : null;
+    const dim = (d: number) => (d >= 0 ? d : null);
+    return size ? [x[0], dim(size[0]), dim(size[1]), x[3]] : null;
   },
 };
 
@@ -47,7 +48,10 @@ const spaceToBatch: OpRule = {
     const x = one(node, inputs);
     const block = node.attrs.blockShape;
     const pads = node.attrs.pads;
-    if (!block || !pads || block.length !== pads.length) return null;
+    if (!block) return null;
+    // Paddings computed at run time (`required_space_to_batch_paddings` of an open size): spatial dims open.
+    if (!pads) return x.length === 4 ? [null, null, null, x[3]] : null;
+    if (block.length !== pads.length) fail(node, `block shape ${JSON.stringify(block)} and paddings ${JSON.stringify(pads)} differ in length`);
     const out = [...x];
     const prod = block.reduce((a, b) => a * b, 1);
     block.forEach((b, i) => {
@@ -172,16 +176,33 @@ function first(node: GraphNode, inputs: Shape[]): Shape {
   return all[0];
 }
 
-/** tf.cond: Switch forwards its data to one of two outputs; Merge forwards whichever input arrives (shapes agree). */
+/** tf.cond: Switch forwards its data (whatever the predicate) to one of two outputs. */
 const switchOp: OpRule = {
   ops: ['tf.Switch'],
-  outputShape: (node, inputs) => first(node, inputs),
-  outputShapes: (node, inputs) => [first(node, inputs), first(node, inputs)],
+  partialInputs: true,
+  outputShape: (node, inputs) => switchOp.outputShapes!(node, inputs, [])[0],
+  outputShapes(node, inputs) {
+    const x = operandShapes(node, inputs)[0] ?? null;
+    return [x, x];
+  },
 };
+
+/**
+ * Merge forwards whichever branch ran: dims on which the known branches agree; where a branch is
+ * unknown (a resize by a run-time factor), the spatial dims of a 4D result are left open.
+ */
 const merge: OpRule = {
   ops: ['tf.Merge'],
-  outputShape: (node, inputs) => first(node, inputs),
-  outputShapes: (node, inputs) => [first(node, inputs), []],
+  partialInputs: true,
+  outputShape: (node, inputs) => merge.outputShapes!(node, inputs, [])[0],
+  outputShapes(node, inputs) {
+    const all = operandShapes(node, inputs) as (Shape | null)[];
+    const known = all.filter((s): s is Shape => s !== null);
+    if (!known.length || known.some((s) => s.length !== known[0].length)) return [null, []];
+    const out = known[0].map((d, i) => (known.every((s) => s[i] === d) ? d : null));
+    if (known.length < all.length && out.length === 4) [out[1], out[2]] = [null, null];
+    return [out, []];
+  },
 };
 
 const shapeOp: OpRule = {
@@ -190,8 +211,9 @@ const shapeOp: OpRule = {
   value(node, inputs) {
     const x = inputs[0];
     if (node.op === 'tf.Rank') return [x.length];
-    if (x.some((d) => d === null)) return null;
-    return node.op === 'tf.Shape' ? (x as number[]) : [(x as number[]).reduce((a, b) => a * b, 1)];
+    // Open dims are NaN: known at run time only, they stay unknown through the arithmetic.
+    const dims = x.map((d) => (d === null ? NaN : d));
+    return node.op === 'tf.Shape' ? dims : [dims.reduce((a, b) => a * b, 1)];
   },
 };
 
@@ -300,7 +322,7 @@ const topK: OpRule = {
   outputShape: (node, inputs, values) => topK.outputShapes!(node, inputs, values)[0],
   outputShapes(node, inputs, values) {
     const x = one(node, inputs);
-    const k = node.weights.length ? undefined : operandValue(node, 1, values)?.[0];
+    const k = operandValue(node, 1, values)?.[0];
     const out = k === undefined ? null : [...x.slice(0, -1), k];
     return [out, out];
   },
