@@ -40,7 +40,10 @@ export interface WeightSpec {
 /** The stored precision of a weight: comparisons with its values must allow for it. */
 export interface StoredPrecision {
   dtype: 'float32' | 'float16' | 'uint8' | 'uint16' | 'int32' | 'bool';
-  /** Quantization step of uint8/uint16 (value = q * scale + min). */
+  /**
+   * Quantization step of uint8/uint16 (value = q * scale + min): values are within scale / 2 of the
+   * original. 0 for a one-element tensor, which tfjs-converter stores exactly (min = the value).
+   */
   scale?: number;
 }
 

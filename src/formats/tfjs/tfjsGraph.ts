@@ -70,8 +70,12 @@ function roleOf(op: string, position: number, fused: string[], w: ManifestWeight
 }
 
 function storedAs(w: ManifestWeight): StoredPrecision {
-  if (w.quantization) return w.quantization.dtype === 'float16' ? { dtype: 'float16' } : { dtype: w.quantization.dtype, scale: w.quantization.scale ?? 1 };
-  return { dtype: w.dtype as StoredPrecision['dtype'] };
+  const q = w.quantization;
+  if (!q) return { dtype: w.dtype as StoredPrecision['dtype'] };
+  if (q.dtype === 'float16') return { dtype: 'float16' };
+  // min = max for one element: the converter stores it as min itself, exactly.
+  const one = w.shape.reduce((a, b) => a * b, 1) === 1;
+  return { dtype: q.dtype, scale: one ? 0 : q.scale ?? 1 };
 }
 
 function dtypeName(t: unknown): string {
