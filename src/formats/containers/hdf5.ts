@@ -116,12 +116,15 @@ export class Hdf5File {
       dtype: String(d.dtype),
       read: () => {
         const r = quietly(() => d.value);
-        if (r.error || !r.value) throw new FormatError(`cannot read dataset '${path}' (the file may be corrupt)`, label);
+        // A scalar may be 0 (or 0n): only a failed or absent read is an error.
+        if (r.error || r.value === undefined || r.value === null) throw new FormatError(`cannot read dataset '${path}' (the file may be corrupt)`, label);
         const v = r.value as unknown;
         if (v instanceof Float32Array) return v;
-        if (ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array))
-          return Float32Array.from(v as unknown as ArrayLike<number>);
+        // int64 datasets (Keras 3 Normalization's `count`) come as BigInt64Array, or a bigint when scalar.
+        if (v instanceof BigInt64Array || v instanceof BigUint64Array) return Float32Array.from(v, (x) => Number(x));
+        if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Float32Array.from(v as unknown as ArrayLike<number>);
         if (typeof v === 'number') return Float32Array.of(v);
+        if (typeof v === 'bigint') return Float32Array.of(Number(v));
         throw new FormatError(`dataset '${path}' is not numeric (${String(d.dtype)})`, label);
       },
     };
