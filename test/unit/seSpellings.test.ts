@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyze } from '../../src/analysis/report.js';
 import { openModel } from '../../src/formats/index.js';
-import { attr, writeGraphModel, type GraphConst } from '../support/tfjsWriter.js';
+import { GraphBuilder } from '../support/graphBuilder.js';
+import { attr } from '../support/tfjsWriter.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'se-spell-'));
 let k = 0;
@@ -16,38 +17,23 @@ const C = 16;
 const W = 4;
 const HW = 8;
 
-/** A graph under construction: nodes, constants, and a counter for fresh names. */
-class G {
-  nodes: any[] = [{ name: 'input', op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' }, shape: attr.shape([1, HW, HW, 3]) } }];
-  consts: GraphConst[] = [];
-  private n = 0;
-  fresh(base: string) {
-    return `${base}_${this.n++}`;
-  }
-  op(op: string, inputs: string[], extra: Record<string, unknown> = {}, name = this.fresh(op)) {
-    this.nodes.push({ name, op, input: inputs, attr: extra });
-    return name;
-  }
-  const(shape: number[], values?: number[], opts: Partial<GraphConst> = {}) {
-    const name = this.fresh('c');
-    this.consts.push({ name, shape, values, ...opts });
-    return name;
-  }
-  scalar(v: number, float16 = false) {
-    return this.const([], [v], { float16 });
+/** The SE test graphs: an 8x8x3 image, a 3x3 conv to C channels (`features`), then the block. */
+class G extends GraphBuilder {
+  constructor() {
+    super();
+    this.input('input', [1, HW, HW, 3]);
   }
   conv1x1(x: string, cin: number, cout: number, fused: string[] = ['BiasAdd']) {
-    return this.op('_FusedConv2D', [x, this.const([1, 1, cin, cout]), this.const([cout])], { strides: attr.ints([1, 1, 1, 1]), padding: attr.s('VALID'), fused_ops: attr.strs(fused) });
+    return this.conv(x, 1, cin, cout, { fused });
   }
   features() {
-    return this.op('_FusedConv2D', ['input', this.const([3, 3, 3, C]), this.const([C])], { strides: attr.ints([1, 1, 1, 1]), padding: attr.s('SAME'), fused_ops: attr.strs(['BiasAdd', 'Relu']) }, 'features');
+    return this.conv('input', 3, 3, C, { fused: ['BiasAdd', 'Relu'], padding: 'SAME' }, 'features');
   }
   mean(x: string, keep = true) {
-    return this.op('Mean', [x, this.const([2], [1, 2], { dtype: 'int32' })], { keep_dims: attr.b(keep) }, 'squeeze');
+    return this.op('Mean', [x, this.ints([1, 2])], { keep_dims: attr.b(keep) }, 'squeeze');
   }
   finish(out: string) {
-    this.op('Identity', [out], {}, 'Identity');
-    return writeGraphModel(join(tmp, `g${k++}`), this.nodes, this.consts);
+    return this.write(join(tmp, `g${k++}`), [out]);
   }
 }
 
