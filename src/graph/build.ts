@@ -85,8 +85,9 @@ export function buildGraph(spec: GraphSpec, options: BuildOptions = {}): ModelGr
         const given = ins as Shape[];
         outs = rule.outputShapes ? rule.outputShapes(node, given, vals) : [rule.outputShape(node, given, vals)];
         node.outputShape = outs[0] ?? null;
-        if (node.outputShape === null && raw.domain === 'tf') dynamic.set(raw.op, [...(dynamic.get(raw.op) ?? []), raw.name]);
+        if (node.outputShape === null && raw.domain === 'tf' && ins.every((x) => x !== null)) dynamic.set(raw.op, [...(dynamic.get(raw.op) ?? []), raw.name]);
         if (rule.value) values.set(`${node.name}:0`, rule.value(node, given, vals));
+        rule.outputValues?.(node, given, vals).forEach((v, k) => values.set(`${node.name}:${k}`, v));
         if (rule.weights && raw.domain === 'keras') node.weights = reconcileWeights(spec.path, node, stored, rule.weights(node, given));
       }
     }

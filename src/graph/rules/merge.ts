@@ -1,5 +1,5 @@
 import type { Dim, GraphNode, Shape } from '../types.js';
-import { fail, normAxis, operandShapes, perSample, type OpRule, type StaticValues } from './rule.js';
+import { fail, normAxis, operandShapes, operandValue, perSample, type OpRule, type StaticValues } from './rule.js';
 
 /** Numpy broadcasting of two shapes; open dims stay open. */
 export function broadcast(node: GraphNode, a: Shape, b: Shape): Shape {
@@ -54,14 +54,11 @@ function arithmetic(node: GraphNode, inputs: Shape[], values: StaticValues): num
   const fn = ARITHMETIC[node.op];
   if (!fn || node.domain !== 'tf' || node.weights.length + inputs.length !== 2) return null;
   const scalars = node.attrs.scalars ?? [];
-  if (node.weights.length !== scalars.length) return null;
-  const operands: (number[] | null)[] = [];
-  let t = 0;
-  for (let p = 0; p < 2; p++) {
+  const at = (p: number) => {
     const s = scalars.find((q) => q.position === p);
-    operands.push(s ? [s.value] : values[t++] ?? null);
-  }
-  const [a, b] = operands;
+    return s ? [s.value] : operandValue(node, p, values);
+  };
+  const [a, b] = [at(0), at(1)];
   if (!a || !b || (a.length !== b.length && a.length !== 1 && b.length !== 1)) return null;
   const n = Math.max(a.length, b.length);
   return Array.from({ length: n }, (_, i) => fn(a[a.length === 1 ? 0 : i], b[b.length === 1 ? 0 : i]));

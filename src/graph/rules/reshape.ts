@@ -47,6 +47,9 @@ const reshape: OpRule = {
   },
 };
 
+/** Values of small integer tensors pass through reshapes (a scalar expanded to a 1-vector of a shape being built). */
+const passValue = (node: Parameters<OpRule['outputShape']>[0], _inputs: Shape[], values: (number[] | null)[]) => operandValue(node, 0, values);
+
 /** TF Reshape: the target includes the batch dim (often -1). */
 const tfReshape: OpRule = {
   ops: ['tf.Reshape'],
@@ -56,6 +59,7 @@ const tfReshape: OpRule = {
     if (!t) return null;
     return tfTarget(node, x, t);
   },
+  value: passValue,
 };
 
 const flatten: OpRule = {
@@ -68,15 +72,16 @@ const flatten: OpRule = {
 
 const zeroPad: OpRule = {
   ops: ['ZeroPadding2D', 'tf.Pad', 'tf.PadV2', 'tf.MirrorPad'],
-  outputShape(node, inputs) {
+  outputShape(node, inputs, values) {
     const x = one(node, inputs);
-    const all = node.attrs.paddings;
+    const computed = node.domain === 'tf' ? operandValue(node, 1, values) : null;
+    const all = node.attrs.paddings ?? (computed && computed.length === 2 * x.length ? x.map((_, i) => [computed[2 * i], computed[2 * i + 1]]) : undefined);
     // TF pads every dimension, the channels included (BlazeFace pads channels before its residual adds).
     if (all) {
       if (all.length !== x.length) fail(node, `pads ${all.length} dimensions of a rank-${x.length} tensor`);
       return x.map((d, i) => (d === null ? null : d + all[i][0] + all[i][1]));
     }
-    // TF paddings computed at run time (pad_to_bounding_box): unknown statically.
+    // TF paddings computed at run time from an open size: unknown statically.
     if (node.domain === 'tf' && !node.attrs.pads) return null;
     const p = node.attrs.pads ?? fail(node, 'has no padding amounts');
     const add = (d: Dim, q: number[]) => (d === null ? null : d + q[0] + q[1]);
@@ -96,6 +101,7 @@ const cropping: OpRule = {
 
 const squeeze: OpRule = {
   ops: ['tf.Squeeze'],
+  value: passValue,
   outputShape(node, inputs) {
     const x = one(node, inputs);
     const axis = node.attrs.axis;
@@ -106,6 +112,7 @@ const squeeze: OpRule = {
 
 const expandDims: OpRule = {
   ops: ['tf.ExpandDims'],
+  value: passValue,
   outputShape(node, inputs) {
     const x = [...one(node, inputs)];
     const a = node.attrs.axis;

@@ -19,6 +19,8 @@ export interface OpRule {
   outputShapes?(node: GraphNode, inputs: Shape[], values: StaticValues): (Shape | null)[];
   /** The value of output 0 when it is a small integer tensor computable from static shapes and values. */
   value?(node: GraphNode, inputs: Shape[], values: StaticValues): number[] | null;
+  /** Multi-output ops: the value of every output (Unpack of a shape). */
+  outputValues?(node: GraphNode, inputs: Shape[], values: StaticValues): (number[] | null)[];
   /** Keras layers only: the weights implied by the config and the input shape, in Keras' order. */
   weights?(node: GraphNode, inputs: Shape[]): Omit<WeightSpec, 'id'>[];
   /** Multiply-accumulates for one sample; null when a needed dimension is open. Absent = 0. */

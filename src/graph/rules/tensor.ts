@@ -166,7 +166,17 @@ const sameShape: OpRule = {
     'tf.Enter', 'tf.Exit', 'tf.NextIteration', 'tf.LoopCond', 'tf.Snapshot', 'tf.EnsureShape',
   ],
   outputShape: (node, inputs) => first(node, inputs),
-  value: (node, _inputs, values) => (node.op === 'tf.Cast' || node.op === 'tf.Enter' || node.op === 'tf.Exit' ? operandValue(node, 0, values) : null),
+  value(node, _inputs, values) {
+    const v = operandValue(node, 0, values);
+    const f = VALUE_FNS[node.op];
+    return v && f ? v.map(f) : null;
+  },
+};
+
+/** Shape arithmetic through unary ops: image sizes rounded up to a multiple (faceboxes' pad_to_bounding_box). */
+const VALUE_FNS: Record<string, (v: number) => number> = {
+  'tf.Cast': (v) => v, 'tf.Enter': (v) => v, 'tf.Exit': (v) => v, 'tf.Snapshot': (v) => v,
+  'tf.Ceil': Math.ceil, 'tf.Floor': Math.floor, 'tf.Round': Math.round, 'tf.Abs': Math.abs,
 };
 
 /** The first operand's shape, a constant one included (a loop's Enter of a stored counter). */
@@ -251,6 +261,10 @@ const unpack: OpRule = {
     const out = x.filter((_, i) => i !== axis);
     return n === null || n === undefined ? [out] : Array.from({ length: n }, () => out);
   },
+  outputValues(node, inputs, values) {
+    const v = operandValue(node, 0, values);
+    return v && inputs[0]?.length === 1 ? v.map((x) => [x]) : [];
+  },
 };
 
 const split: OpRule = {
@@ -278,7 +292,8 @@ const split: OpRule = {
 const tile: OpRule = {
   ops: ['tf.Tile'],
   outputShape(node, inputs, values) {
-    const x = one(node, inputs);
+    // The tiled tensor may itself be a constant (a stored grid).
+    const x = operandShapes(node, inputs)[0];
     const m = node.attrs.multiples ?? operandValue(node, 1, values);
     if (!m) return null;
     if (m.length !== x.length) fail(node, `multiples ${JSON.stringify(m)} do not fit shape ${JSON.stringify(x)}`);
@@ -337,4 +352,39 @@ const dataDependent: OpRule = {
   },
 };
 
-export const tensorRules: OpRule[] = [resize, depthToSpace, spaceToBatch, transpose, stridedSlice, slice, sameShape, switchOp, merge, shapeOp, pack, unpack, split, tile, gather, gatherNd, fill, topK, dataDependent];
+/** SparseToDense(indices, output_shape, values, default): the shape is its second operand. */
+const sparseToDense: OpRule = {
+  ops: ['tf.SparseToDense', 'tf.ScatterNd'],
+  outputShape: (node, _inputs, values) => shapeOperand(node, undefined, node.op === 'tf.ScatterNd' ? 2 : 1, values),
+};
+
+/**
+ * TensorList of while loops (tf.map_fn over the batch): a list is given the shape of the tensor it
+ * stacks, so that an item read in the loop body has the element shape. TensorArray handles and
+ * lists reserved empty stay unknown. No arithmetic.
+ */
+const tensorLists: OpRule = {
+  ops: [
+    'TensorArrayV3', 'TensorArrayScatterV3', 'TensorArrayReadV3', 'TensorArraySizeV3', 'TensorArrayGatherV3', 'TensorArrayWriteV3', 'TensorArrayConcatV3', 'TensorArraySplitV3',
+    'TensorListReserve', 'TensorListFromTensor', 'TensorListStack', 'TensorListSetItem', 'TensorListGetItem', 'TensorListLength', 'TensorListPushBack', 'TensorListPopBack',
+  ].map((o) => `tf.${o}`),
+  partialInputs: true,
+  outputShape: (node, inputs, values) => tensorLists.outputShapes!(node, inputs, values)[0],
+  outputShapes(node, inputs) {
+    const list = (inputs as (Shape | null)[])[0] ?? null;
+    switch (node.op) {
+      case 'tf.TensorListFromTensor':
+      case 'tf.TensorListSetItem':
+      case 'tf.TensorListStack':
+        return [list];
+      case 'tf.TensorListGetItem':
+        return [list && list.length >= 1 ? list.slice(1) : null];
+      case 'tf.TensorListLength':
+        return [[]];
+      default:
+        return [null, null];
+    }
+  },
+};
+
+export const tensorRules: OpRule[] = [tensorLists, sparseToDense, resize, depthToSpace, spaceToBatch, transpose, stridedSlice, slice, sameShape, switchOp, merge, shapeOp, pack, unpack, split, tile, gather, gatherNd, fill, topK, dataDependent];
