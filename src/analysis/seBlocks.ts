@@ -8,7 +8,7 @@
  * has no name is reported as `custom (<ops>)`. An attention gate that pools one tensor and scales
  * another is not SE.
  */
-import type { GraphNode, ModelGraph, Shape, TensorRef } from '../graph/types.js';
+import type { GraphNode, ModelGraph, Shape, StoredPrecision, TensorRef } from '../graph/types.js';
 import type { GraphCosts } from './cost.js';
 import { evaluateNode, fusedFunction, nameFunction, operandsOf, relativePrecision, SAMPLES, SHAPE_ONLY } from './scalarFunction.js';
 export type SeVariant = 'standard' | 'PRE' | 'POST' | 'Identity' | 'plain';
@@ -48,12 +48,6 @@ const ADD = new Set(['Add', 'ops.Add', 'tf.AddV2', 'tf.Add']);
 const AFFINE = new Set(['tf.BiasAdd', 'tf.AddV2', 'tf.Add', 'tf.Sub', 'tf.Mul', 'tf.RealDiv', 'tf.FusedBatchNorm', 'tf.FusedBatchNormV3', 'BatchNormalization']);
 /** Most nodes an excitation may have; real ones have under 20. */
 const MAX_EXCITATION = 48;
-
-/** The activation a node applies, by its Keras name ('silu' spelled 'swish'), or undefined. */
-export function activationOf(n: GraphNode): string | undefined {
-  const values = evaluateNode(n, [Float64Array.from(SAMPLES)], []);
-  return values ? nameFunction(values, 1e-6) : undefined;
-}
 
 function isLinear(n: GraphNode): boolean {
   if (n.op === 'Dense' || n.op === 'tf.MatMul' || n.op === 'tf._FusedMatMul') return n.op === 'Dense' || n.weights.some((w) => w.role === 'param' && w.shape.length === 2);
@@ -190,7 +184,7 @@ interface Segment {
  */
 function segment(start: GraphNode, end: GraphNode, fromStart: GraphNode[]): Segment | undefined {
   const ops: string[] = [];
-  const constants: { value: number; storedAs?: StoredPrecisionLike }[] = [];
+  const constants: { value: number; storedAs?: StoredPrecision }[] = [];
   const values = new Map<string, Float64Array>();
   const pure = new Set<string>();
   let affine = false;
@@ -226,8 +220,6 @@ function segment(start: GraphNode, end: GraphNode, fromStart: GraphNode[]): Segm
   const tolerance = 1e-6 + 4 * constants.reduce((a, c) => a + relativePrecision(c.value, c.storedAs), 0);
   return { values: out, tolerance, name: nameFunction(out, tolerance), ops, affine };
 }
-
-type StoredPrecisionLike = Parameters<typeof relativePrecision>[1];
 
 function dependsOn(n: GraphNode, on: GraphNode, inner: GraphNode[]): boolean {
   const byName = new Map(inner.map((m) => [m.name, m]));

@@ -158,3 +158,20 @@ test('several inputs, one of unknown rank: the image input is the 4D one, the ot
   assert.equal(shape('scaled'), null);
   assert.equal(report.totals.complete, false);
 });
+
+test('parameters by role: a shared filter counts once, a grid added to the output is not a parameter, BN statistics are non-trainable', async () => {
+  const g = new GraphBuilder();
+  const x = g.input('input', [1, 4, 4, 2]);
+  const w = g.const([1, 1, 2, 2]);
+  const a = g.op('Conv2D', [x, w], { strides: attr.ints([1, 1, 1, 1]), padding: attr.s('VALID') }, 'a');
+  const b = g.op('Conv2D', [a, w], { strides: attr.ints([1, 1, 1, 1]), padding: attr.s('VALID') }, 'b');
+  const bn = g.op('FusedBatchNormV3', [b, g.const([2]), g.const([2]), g.const([2]), g.const([2])], { epsilon: attr.f(0.001) }, 'bn');
+  const grid = g.op('AddV2', [bn, g.const([4, 4, 2])], {}, 'grid');
+  const { report, layer } = await open(g, [grid]);
+  assert.equal(layer('a').params, 4);
+  assert.equal(layer('b').params, 0, 'the same filter again');
+  assert.equal(layer('bn').params, 8);
+  assert.equal(layer('bn').trainableParams, 4);
+  assert.equal(layer('grid').params, 0);
+  assert.equal(report.totals.params, 12);
+});
