@@ -85,6 +85,8 @@ export function normAxis(axis: number, rank: number): number {
  * node's weights with their positions) put back at their places.
  */
 export function operandShapes(node: GraphNode, inputs: Shape[]): Shape[] {
+  // Constants without a recorded position (graphs built by hand) follow the tensor inputs.
+  if (node.weights.some((w) => w.position === undefined)) return [...inputs, ...node.weights.map((w) => w.shape)];
   const consts = node.weights.filter((w) => w.position !== undefined);
   const total = inputs.length + consts.length;
   const out: Shape[] = [];
@@ -98,6 +100,7 @@ export function operandShapes(node: GraphNode, inputs: Shape[]): Shape[] {
 
 /** The constant value of a TF operand at `position`, from the reader (attrs) or from static values of tensor inputs. */
 export function operandValue(node: GraphNode, position: number, values: StaticValues): number[] | null {
+  if (node.weights.some((w) => w.position === undefined)) return position < values.length ? values[position] : node.weights[position - values.length]?.value ?? null;
   const consts = node.weights.filter((w) => w.position !== undefined && w.position < position).length;
   const c = node.weights.find((w) => w.position === position);
   if (c) return c.value ?? null;
