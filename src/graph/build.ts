@@ -1,4 +1,4 @@
-import { FormatError } from '../util/errors.js';
+import { FormatError, ModelError } from '../util/errors.js';
 import { ruleFor } from './rules/index.js';
 import type { GraphNode, ModelFormat, ModelGraph, NodeAttrs, NodeDomain, Shape, TensorRef, WeightSpec, WeightStore } from './types.js';
 
@@ -66,6 +66,7 @@ export function buildGraph(spec: GraphSpec, options: BuildOptions = {}): ModelGr
   const nodes: GraphNode[] = [];
   const unknown = new Map<string, string[]>();
   const dynamic = new Map<string, string[]>();
+  const failed: string[] = [];
   for (const raw of ordered) {
     const node: GraphNode = { name: raw.name, op: raw.op, domain: raw.domain, inputs: raw.inputs, attrs: raw.attrs, weights: raw.weights ?? [], outputShape: null };
     const stored = raw.weights;
@@ -79,11 +80,20 @@ export function buildGraph(spec: GraphSpec, options: BuildOptions = {}): ModelGr
       const ins = raw.inputs.map((i) => shapes.get(key(i)) ?? null);
       if (!rule) {
         unknown.set(raw.op, [...(unknown.get(raw.op) ?? []), raw.name]);
-      } else if (ins.every((s): s is Shape => s !== null) || (rule.partialInputs && ins.some((s) => s !== null))) {
+      } else if (ins.every((s): s is Shape => s !== null) || rule.partialInputs) {
         const vals = raw.inputs.map((i) => values.get(key(i)) ?? null);
         if (rule.outputShapes) multi.add(node.name);
         const given = ins as Shape[];
-        outs = rule.outputShapes ? rule.outputShapes(node, given, vals) : [rule.outputShape(node, given, vals)];
+        try {
+          outs = rule.outputShapes ? rule.outputShapes(node, given, vals) : [rule.outputShape(node, given, vals)];
+        } catch (e) {
+          // A converted graph nobody here wrote: a rule that does not fit one node leaves its shape unknown, not the model refused.
+          if (!(e instanceof ModelError) || raw.domain !== 'tf') throw e;
+          failed.push(e.message);
+          outs = [];
+        }
+        // Dims known only at run time (NaN in shape arithmetic) are open.
+        outs = outs.map((o) => o && o.map((d) => (typeof d === 'number' && Number.isFinite(d) ? d : null)));
         node.outputShape = outs[0] ?? null;
         if (node.outputShape === null && raw.domain === 'tf' && ins.every((x) => x !== null)) dynamic.set(raw.op, [...(dynamic.get(raw.op) ?? []), raw.name]);
         if (rule.value) values.set(`${node.name}:0`, rule.value(node, given, vals));
@@ -99,6 +109,8 @@ export function buildGraph(spec: GraphSpec, options: BuildOptions = {}): ModelGr
     const what = op === 'Lambda' ? 'Lambda layer (its Python code is never executed)' : `unknown ${op.startsWith('tf.') ? 'op' : 'layer class'} '${op.replace(/^tf\./, '')}'`;
     warnings.push(`${what} in '${some(names)}: output shape and MACs not known from here on`);
   }
+  for (const m of failed.slice(0, 3)) warnings.push(`${m}: its shape is left unknown`);
+  if (failed.length > 3) warnings.push(`${failed.length - 3} more nodes whose shape rule does not fit: shapes left unknown`);
   for (const [op, names] of dynamic) warnings.push(`op '${op.replace(/^tf\./, '')}' in '${some(names)}: output shape depends on values computed at run time`);
   return {
     name: spec.name,

@@ -175,3 +175,18 @@ test('parameters by role: a shared filter counts once, a grid added to the outpu
   assert.equal(layer('grid').params, 0);
   assert.equal(report.totals.params, 12);
 });
+
+test('a node no rule fits (shapes that cannot broadcast) is a warning naming it, its shape unknown; a filter built at run time is read from its input', async () => {
+  const g = new GraphBuilder();
+  const x = g.input('input', [1, 4, 4, 3]);
+  const y = g.conv(x, 1, 3, 5, {}, 'y');
+  const bad = g.op('AddV2', [x, y], {}, 'bad');
+  const filter = g.op('Fill', [g.ints([3, 3, 3, 1]), g.scalar(1 / 9)], {}, 'box');
+  const box = g.op('DepthwiseConv2dNative', [x, filter], { strides: attr.ints([1, 1, 1, 1]), padding: attr.s('SAME') }, 'boxfilter');
+  const { shape, report, layer } = await open(g, [bad, box]);
+  assert.equal(shape('bad'), null);
+  assert.match(report.warnings.join('\n'), /'bad' \(tf\.AddV2\): cannot broadcast shapes \[1,4,4,3\] and \[1,4,4,5\]: its shape is left unknown/);
+  assert.deepEqual(shape('boxfilter'), [1, 4, 4, 3]);
+  assert.equal(layer('boxfilter').macs, 4 * 4 * 3 * 3 * 3);
+  assert.equal(report.totals.complete, false, 'a node of unknown shape leaves the cost incomplete');
+});

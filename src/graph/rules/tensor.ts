@@ -370,12 +370,17 @@ const tensorLists: OpRule = {
   ].map((o) => `tf.${o}`),
   partialInputs: true,
   outputShape: (node, inputs, values) => tensorLists.outputShapes!(node, inputs, values)[0],
-  outputShapes(node, inputs) {
+  outputShapes(node, inputs, values) {
     const list = (inputs as (Shape | null)[])[0] ?? null;
     switch (node.op) {
+      case 'tf.TensorListStack': {
+        // A list filled in a loop body is unknown here, but Stack declares its element shape.
+        const element = operandValue(node, 1, values);
+        if (list || !element || element.some((d) => !(d >= 0))) return [list];
+        return [[null, ...element]];
+      }
       case 'tf.TensorListFromTensor':
       case 'tf.TensorListSetItem':
-      case 'tf.TensorListStack':
         return [list];
       case 'tf.TensorListGetItem':
         return [list && list.length >= 1 ? list.slice(1) : null];
