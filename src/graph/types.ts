@@ -33,7 +33,7 @@ export interface WeightSpec {
   storedAs?: StoredPrecision;
   /** TF graphs: the constant's argument position in its op (shape rules read data operands by it). */
   position?: number;
-  /** Small integer constants (axes, sizes, shapes): their values, which shapes depend on. */
+  /** Small integer constants (axes, sizes, shapes) and scalars: their values, which shapes may depend on. */
   value?: number[];
 }
 

@@ -152,7 +152,7 @@ export const tfjsGraphReader: ModelReader = {
         const role = use.param && !claimed.has(w.name) ? 'param' : 'constant';
         if (role === 'param') claimed.add(w.name);
         const spec: WeightSpec = { id: w.name, name: c, shape: w.shape, trainable: use.trainable, role, storedAs: storedAs(w), position };
-        const small = w.dtype === 'int32' ? constValues(c) : undefined;
+        const small = w.dtype === 'int32' || w.shape.every((d) => d === 1) ? constValues(c) : undefined;
         if (small) spec.value = small;
         weights.push(spec);
         constArgs.push({ position, name: c });

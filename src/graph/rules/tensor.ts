@@ -346,8 +346,14 @@ const topK: OpRule = {
 /** Results whose size depends on the data (Where, NonMaxSuppression, Range of run-time bounds). */
 const dataDependent: OpRule = {
   ops: ['tf.Where', 'tf.NonMaxSuppressionV3', 'tf.NonMaxSuppressionV4', 'tf.NonMaxSuppressionV5', 'tf.Range', 'tf.Unique'],
-  outputShape(node, inputs) {
+  outputShape(node, inputs, values) {
     if (node.op === 'tf.Where') return [null, one(node, inputs).length];
+    if (node.op === 'tf.Range') {
+      // Range(start, limit, delta) of statically known bounds has a known length.
+      const [start, limit, delta] = [0, 1, 2].map((p) => operandValue(node, p, values)?.[0]);
+      const n = start !== undefined && limit !== undefined && delta ? Math.ceil((limit - start) / delta) : NaN;
+      return [Number.isFinite(n) ? Math.max(0, n) : null];
+    }
     return [null];
   },
 };
