@@ -69,8 +69,15 @@ export function relativePrecision(value: number, stored: StoredPrecision | undef
 
 /** Names the function sampled at SAMPLES, or undefined; `tolerance` is relative (to 1 + |f|). */
 export function nameFunction(values: Float64Array, tolerance: number): string | undefined {
-  const close = (f: Unary) => SAMPLES.every((x, i) => Math.abs(values[i] - f(x)) <= tolerance * (1 + Math.abs(f(x))));
-  for (const [name, f] of KNOWN) if (close(f)) return name;
+  // Worst relative error over the samples; the closest known function within tolerance wins.
+  const error = (f: Unary) => Math.max(...SAMPLES.map((x, i) => Math.abs(values[i] - f(x)) / (1 + Math.abs(f(x)))));
+  const close = (f: Unary) => error(f) <= tolerance;
+  let best: { name: string; e: number } | undefined;
+  for (const [name, f] of KNOWN) {
+    const e = error(f);
+    if (e <= tolerance && (!best || e < best.e)) best = { name, e };
+  }
+  if (best) return best.name;
   // Leaky relu of any slope: x for x > 0, a x below.
   const neg = SAMPLES.findIndex((x) => x === -1);
   const a = -values[neg];

@@ -81,6 +81,8 @@ export interface GraphConst {
   dtype?: 'float32' | 'int32';
   /** Stored as float16 (as the converter's --quantize_float16 writes it). */
   float16?: boolean;
+  /** Stored as uint8 codes q, value = q * scale + min (the converter's --quantize_uint8); `values` are the codes. */
+  uint8?: { min: number; scale: number };
 }
 
 /** IEEE half precision bits of v (round to nearest even), for float16 shards. */
@@ -116,6 +118,10 @@ export function writeGraphModel(dir: string, nodes: any[], consts: GraphConst[],
   const weights = consts.map((c) => {
     const size = c.shape.reduce((a, b) => a * b, 1);
     const values = c.values ?? Array.from({ length: size }, () => (rand() * 2 - 1) * 0.5);
+    if (c.uint8) {
+      parts.push(Buffer.from(Uint8Array.from(values)));
+      return { name: c.name, shape: c.shape, dtype: 'float32', quantization: { dtype: 'uint8', min: c.uint8.min, scale: c.uint8.scale, original_dtype: 'float32' } };
+    }
     if (c.float16) {
       parts.push(Buffer.from(Uint16Array.from(values, toHalf).buffer));
       return { name: c.name, shape: c.shape, dtype: 'float32', quantization: { dtype: 'float16', original_dtype: 'float32' } };

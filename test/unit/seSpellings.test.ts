@@ -177,3 +177,15 @@ test('a one-unit bias is a parameter; scalar operands and axes are not', async (
   const r = await inspect(g, g.op('Mean', [plusThree, g.const([2], [1, 2], { dtype: 'int32' })], { keep_dims: attr.b(false) }));
   assert.equal(r.totals.params, 3 * 3 * 3 * C + C + C + 1);
 });
+
+test('uint8-quantized constants are compared within half their quantization step', async () => {
+  // 0.17 and 3.02 as uint8 codes of a coarse grid (scale 0.01 and 0.02): within a step of 1/6 and 3.
+  const coarse = (g: G, x: string) => {
+    const three = g.const([1], [151], { uint8: { min: 0, scale: 0.02 } });
+    const sixth = g.const([1], [17], { uint8: { min: 0, scale: 0.01 } });
+    return g.op('Mul', [g.op('Relu6', [g.op('AddV2', [x, three])]), sixth]);
+  };
+  assert.equal((await one(standard(coarse))).gate, 'hard_sigmoid');
+  // The same values exact in float32 are another function.
+  assert.equal((await one(standard((g, x) => g.op('Mul', [g.op('Relu6', [g.op('AddV2', [x, g.scalar(3.02)])]), g.scalar(0.17)])))).gate, 'custom (AddV2, Relu6, Mul)');
+});

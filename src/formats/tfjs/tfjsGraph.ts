@@ -38,7 +38,7 @@ const hw = (v: number[] | undefined) => (v && v.length === 4 ? [v[1], v[2]] : v)
 const FUSED_ACTIVATIONS: Record<string, string> = { Relu: 'relu', Relu6: 'relu6', Elu: 'elu', Sigmoid: 'sigmoid', Tanh: 'tanh', LeakyRelu: 'leaky_relu', Prelu: 'prelu' };
 /** Ops whose constant operand at position >= 1 is a kernel, bias, scale, offset or slope. */
 const PARAM_OPS = new Set(['Conv2D', '_FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2dNative', '_FusedMatMul', 'BiasAdd', 'Prelu', 'Conv3D']);
-/** Linear ops: a one-element vector added to their output is the bias of a one-unit layer. */
+/** Linear ops: a one-element vector added to a one-unit one's output is its bias. */
 const LINEAR_OPS = new Set(['Conv2D', '_FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2dNative', 'MatMul', '_FusedMatMul', 'BatchMatMulV2', 'Conv2DBackpropInput']);
 const ELEMENTWISE_PARAM_OPS = new Set(['Add', 'AddV2', 'Sub', 'Mul', 'RealDiv', 'Maximum', 'Minimum']);
 const SCALAR_OPS = /^(AddV2|Add|Mul|Sub|RealDiv|Maximum|Minimum|Pow|SquaredDifference|ClipByValue)$/;
@@ -48,7 +48,7 @@ const SCALAR_OPS = /^(AddV2|Add|Mul|Sub|RealDiv|Maximum|Minimum|Pow|SquaredDiffe
  * scale, offset, slope or BN statistic (whatever its size), and a constant otherwise (scalar
  * operands of arithmetic, axes, shapes, lookup tables, anchors).
  */
-function roleOf(op: string, position: number, fused: string[], w: ManifestWeight, otherOp: string | undefined): { param: boolean; trainable: boolean } {
+function roleOf(op: string, position: number, fused: string[], w: ManifestWeight, oneUnitLinear: boolean): { param: boolean; trainable: boolean } {
   const no = { param: false, trainable: true };
   if (w.dtype !== 'float32' && w.dtype !== 'float16') return no;
   if (PARAM_OPS.has(op)) {
@@ -64,18 +64,18 @@ function roleOf(op: string, position: number, fused: string[], w: ManifestWeight
     // Per-channel vectors ([C] or [1, ..., 1, C]): a bias, or a folded BatchNorm's scale/offset.
     const perChannel = w.shape.length >= 1 && w.shape.slice(0, -1).every((d) => d === 1);
     const size = w.shape.reduce((a, b) => a * b, 1);
-    return { param: perChannel && (size > 1 || (otherOp !== undefined && LINEAR_OPS.has(otherOp))), trainable: true };
+    return { param: perChannel && (size > 1 || oneUnitLinear), trainable: true };
   }
   return no;
 }
 
-function storedAs(w: ManifestWeight): StoredPrecision {
+function storedAs(w: ManifestWeight, values: number[] | undefined): StoredPrecision {
   const q = w.quantization;
   if (!q) return { dtype: w.dtype as StoredPrecision['dtype'] };
   if (q.dtype === 'float16') return { dtype: 'float16' };
-  // min = max for one element: the converter stores it as min itself, exactly.
-  const one = w.shape.reduce((a, b) => a * b, 1) === 1;
-  return { dtype: q.dtype, scale: one ? 0 : q.scale ?? 1 };
+  // One element: the converter stores it as `min` itself (code 0), exactly; any other code is a step away.
+  const exact = values?.length === 1 && values[0] === (q.min ?? 0);
+  return { dtype: q.dtype, scale: exact ? 0 : q.scale ?? 1 };
 }
 
 function dtypeName(t: unknown): string {
@@ -121,6 +121,13 @@ export const tfjsGraphReader: ModelReader = {
       return v ? Array.from(v) : undefined;
     };
 
+    // A linear op with one output unit (a filter or matrix whose last dim is 1).
+    const oneUnitLinear = (def: Json | undefined) =>
+      !!def && LINEAR_OPS.has(def.op) && (def.input ?? []).some((s: string) => {
+        const c = constOf(parseRef(String(s)).node);
+        const shape = c ? byName.get(c)?.shape : undefined;
+        return !!shape && shape.length >= 2 && shape[shape.length - 1] === 1 && (def.op.includes('Depthwise') ? shape[2] === 1 : true);
+      });
     const nodes: RawNode[] = [];
     const inputs: { name: string; shape: Shape | null; dtype: string }[] = [];
     const notes: string[] = [];
@@ -147,11 +154,11 @@ export const tfjsGraphReader: ModelReader = {
         const w = byName.get(c);
         if (!w) throw new FormatError(`constant '${c}' used by '${d.name}' has no entry in weightsManifest`, file.path);
         const other = args.find((a: string, i: number) => i !== position && !constOf(parseRef(a).node));
-        const use = roleOf(d.op, position, fused, w, other ? defs.get(parseRef(other).node)?.op : undefined);
+        const use = roleOf(d.op, position, fused, w, !!other && oneUnitLinear(defs.get(parseRef(other).node)));
         // A constant shared by several ops is one parameter, counted at its first use.
         const role = use.param && !claimed.has(w.name) ? 'param' : 'constant';
         if (role === 'param') claimed.add(w.name);
-        const spec: WeightSpec = { id: w.name, name: c, shape: w.shape, trainable: use.trainable, role, storedAs: storedAs(w), position };
+        const spec: WeightSpec = { id: w.name, name: c, shape: w.shape, trainable: use.trainable, role, storedAs: storedAs(w, constValues(c)), position };
         const small = w.dtype === 'int32' || w.shape.every((d) => d === 1) ? constValues(c) : undefined;
         if (small) spec.value = small;
         weights.push(spec);
@@ -306,6 +313,6 @@ function graphAttrs(d: Json, attr: Json, constArgs: { position: number; name: st
       break;
   }
   const scalars = constArgs.map((c) => ({ position: c.position, v: constValues(c.name), w: byName.get(c.name)! })).filter((c) => c.v && c.v.length === 1);
-  if (scalars.length && SCALAR_OPS.test(op)) a.scalars = scalars.map((c) => ({ position: c.position, value: c.v![0], storedAs: storedAs(c.w) }));
+  if (scalars.length && SCALAR_OPS.test(op)) a.scalars = scalars.map((c) => ({ position: c.position, value: c.v![0], storedAs: storedAs(c.w, c.v) }));
   return a;
 }
