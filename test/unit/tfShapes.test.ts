@@ -190,3 +190,15 @@ test('a node no rule fits (shapes that cannot broadcast) is a warning naming it,
   assert.equal(layer('boxfilter').macs, 4 * 4 * 3 * 3 * 3);
   assert.equal(report.totals.complete, false, 'a node of unknown shape leaves the cost incomplete');
 });
+
+test('a one-element vector added after a one-unit layer is its bias (a parameter); after a wider one, a scalar operand', async () => {
+  const g = new GraphBuilder();
+  const x = g.input('input', [1, 4, 4, 2]);
+  const up = g.op('Conv2DBackpropInput', [g.ints([1, 8, 8, 1]), g.const([2, 2, 1, 2]), x], { strides: attr.ints([1, 2, 2, 1]), padding: attr.s('SAME') }, 'up');
+  const upBias = g.op('AddV2', [up, g.const([1])], {}, 'up_bias');
+  const wide = g.op('Conv2D', [x, g.const([1, 1, 2, 3])], { strides: attr.ints([1, 1, 1, 1]), padding: attr.s('VALID') }, 'wide');
+  const plus = g.op('AddV2', [wide, g.const([1])], {}, 'plus');
+  const { layer } = await open(g, [upBias, plus]);
+  assert.equal(layer('up_bias').params, 1);
+  assert.equal(layer('plus').params, 0);
+});

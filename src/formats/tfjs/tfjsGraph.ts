@@ -121,12 +121,15 @@ export const tfjsGraphReader: ModelReader = {
       return v ? Array.from(v) : undefined;
     };
 
-    // A linear op with one output unit (a filter or matrix whose last dim is 1).
+    // A linear op with one output unit.
     const oneUnitLinear = (def: Json | undefined) =>
       !!def && LINEAR_OPS.has(def.op) && (def.input ?? []).some((s: string) => {
         const c = constOf(parseRef(String(s)).node);
         const shape = c ? byName.get(c)?.shape : undefined;
-        return !!shape && shape.length >= 2 && shape[shape.length - 1] === 1 && (def.op.includes('Depthwise') ? shape[2] === 1 : true);
+        if (!shape || shape.length < 2) return false;
+        // Output units: a transposed conv's filter is [kh, kw, out, in]; a depthwise one's [kh, kw, in, multiplier].
+        if (def.op === 'Conv2DBackpropInput') return shape[2] === 1;
+        return shape[shape.length - 1] === 1 && (!def.op.includes('Depthwise') || shape[2] === 1);
       });
     const nodes: RawNode[] = [];
     const inputs: { name: string; shape: Shape | null; dtype: string }[] = [];
