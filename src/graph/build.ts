@@ -1,4 +1,4 @@
-import { FormatError } from '../util/errors.js';
+import { FormatError, ModelError } from '../util/errors.js';
 import { imageInputIndex } from './inputs.js';
 import { ruleFor } from './rules/index.js';
 import type { GraphNode, ModelFormat, ModelGraph, NodeAttrs, NodeDomain, Shape, TensorRef, WeightSpec, WeightStore } from './types.js';
@@ -53,40 +53,67 @@ export function buildGraph(spec: GraphSpec, options: BuildOptions = {}): ModelGr
   const notes = [...(spec.notes ?? [])];
   const warnings: string[] = [];
   // The image input is the one reports describe; other inputs (states, ratios) may leave even their rank open.
-  const main = spec.inputs[imageInputIndex(spec.inputs)];
-  const declared = main.shape;
-  if (!declared) throw new FormatError(`input '${main.name}' declares no shape`, spec.path);
+  const image = spec.inputs[imageInputIndex(spec.inputs)];
+  const declared = image.shape ?? [];
   const inputShapes = new Map(spec.inputs.map((i) => [i.name, i.shape && fillOpenImageSize(i.shape, options.assumedImageSize ?? 224, notes, i.name)]));
+  for (const i of spec.inputs) if (!i.shape) notes.push(`input '${i.name}' declares no shape (not even its rank): shapes that depend on it are unknown`);
 
+  // Shapes and static values by `node:output`.
   const shapes = new Map<string, Shape | null>();
+  const values = new Map<string, number[] | null>();
+  const multi = new Set<string>();
+  // Single-output nodes answer for every output index (Keras refs may count calls, not outputs).
+  const key = (r: TensorRef) => `${r.node}:${multi.has(r.node) ? r.output : 0}`;
   const nodes: GraphNode[] = [];
   const unknown = new Map<string, string[]>();
+  const dynamic = new Map<string, string[]>();
+  const failed: string[] = [];
   for (const raw of ordered) {
     const node: GraphNode = { name: raw.name, op: raw.op, domain: raw.domain, inputs: raw.inputs, attrs: raw.attrs, weights: raw.weights ?? [], outputShape: null };
     const stored = raw.weights;
+    let outs: (Shape | null)[] = [];
     if (INPUT_OPS.has(raw.op)) {
       if (!inputShapes.has(raw.name)) throw new FormatError(`input layer '${raw.name}' has no declared shape`, spec.path);
       node.outputShape = inputShapes.get(raw.name) ?? null;
+      if (!node.outputShape && raw.domain === 'keras') throw new FormatError(`input layer '${raw.name}' has no declared shape`, spec.path);
+      outs = [node.outputShape];
     } else {
       const rule = ruleFor(raw.op);
-      const ins = raw.inputs.map((i) => shapes.get(i.node) ?? null);
+      const ins = raw.inputs.map((i) => shapes.get(key(i)) ?? null);
       if (!rule) {
-        let names = unknown.get(raw.op);
-        if (!names) unknown.set(raw.op, (names = []));
-        names.push(raw.name);
-      } else if (ins.every((s): s is Shape => s !== null)) {
-        node.outputShape = rule.outputShape(node, ins);
-        if (rule.weights && raw.domain === 'keras') node.weights = reconcileWeights(spec.path, node, stored, rule.weights(node, ins));
+        pushTo(unknown, raw.op, raw.name);
+      } else if (ins.every((s): s is Shape => s !== null) || rule.partialInputs) {
+        const vals = raw.inputs.map((i) => values.get(key(i)) ?? null);
+        if (rule.outputShapes) multi.add(node.name);
+        const given = ins as Shape[];
+        try {
+          outs = rule.outputShapes ? rule.outputShapes(node, given, vals) : [rule.outputShape(node, given, vals)];
+        } catch (e) {
+          // A converted graph nobody here wrote: a rule that does not fit one node leaves its shape unknown, not the model refused.
+          if (!(e instanceof ModelError) || raw.domain !== 'tf') throw e;
+          failed.push(e.message);
+          outs = [];
+        }
+        // Dims known only at run time (NaN in shape arithmetic) are open.
+        outs = outs.map((o) => o && o.map((d) => (typeof d === 'number' && Number.isFinite(d) ? d : null)));
+        node.outputShape = outs[0] ?? null;
+        if (node.outputShape === null && raw.domain === 'tf' && ins.every((x) => x !== null)) pushTo(dynamic, raw.op, raw.name);
+        if (rule.value) values.set(`${node.name}:0`, rule.value(node, given, vals));
+        rule.outputValues?.(node, given, vals).forEach((v, k) => values.set(`${node.name}:${k}`, v));
+        if (rule.weights && raw.domain === 'keras') node.weights = reconcileWeights(spec.path, node, stored, rule.weights(node, given));
       }
     }
-    shapes.set(node.name, node.outputShape);
+    outs.forEach((s, k) => shapes.set(`${node.name}:${k}`, s));
     nodes.push(node);
   }
+  const some = (names: string[]) => (names.length > 3 ? `${names.slice(0, 3).join("', '")}' and ${names.length - 3} more` : `${names.join("', '")}'`);
   for (const [op, names] of unknown) {
-    const which = names.length > 3 ? `${names.slice(0, 3).join("', '")}' and ${names.length - 3} more` : `${names.join("', '")}'`;
     const what = op === 'Lambda' ? 'Lambda layer (its Python code is never executed)' : `unknown ${op.startsWith('tf.') ? 'op' : 'layer class'} '${op.replace(/^tf\./, '')}'`;
-    warnings.push(`${what} in '${which}: output shape and MACs not known from here on`);
+    warnings.push(`${what} in '${some(names)}: output shape and MACs not known from here on`);
   }
+  for (const m of failed.slice(0, 3)) warnings.push(`${m}: its shape is left unknown`);
+  if (failed.length > 3) warnings.push(`${failed.length - 3} more nodes whose shape rule does not fit: shapes left unknown`);
+  for (const [op, names] of dynamic) warnings.push(`op '${op.replace(/^tf\./, '')}' in '${some(names)}: output shape depends on values computed at run time`);
   return {
     name: spec.name,
     format: spec.format,
@@ -95,7 +122,7 @@ export function buildGraph(spec: GraphSpec, options: BuildOptions = {}): ModelGr
     inputs: spec.inputs.map((i) => i.name),
     inputSpecs: spec.inputs.map((i) => ({ name: i.name, shape: i.shape, dtype: i.dtype ?? 'float32' })),
     outputs: spec.outputs,
-    inputShape: inputShapes.get(main.name)!,
+    inputShape: inputShapes.get(image.name) ?? [],
     declaredInputShape: declared,
     notes,
     warnings,
@@ -103,6 +130,13 @@ export function buildGraph(spec: GraphSpec, options: BuildOptions = {}): ModelGr
     loadWeights: spec.loadWeights,
     loadGraphModel: spec.loadGraphModel,
   };
+}
+
+/** Appends in place (copying the list per call made 100,000 layers quadratic). */
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  let list = map.get(key);
+  if (!list) map.set(key, (list = []));
+  list.push(value);
 }
 
 function fillOpenImageSize(shape: Shape, size: number, notes: string[], name: string): Shape {
@@ -122,23 +156,13 @@ function reconcileWeights(path: string, node: GraphNode, stored: WeightSpec[] | 
   return stored.map((w, i) => ({ ...w, name: implied[i].name, trainable: implied[i].trainable, role: 'param' }));
 }
 
-/**
- * Kahn's algorithm in file order; a cycle is an error naming its members. A TF while loop's
- * back edge (NextIteration -> Merge) is not an ordering constraint: the loop runs on TF.js.
- */
+/** Kahn's algorithm in file order; a cycle is an error naming its members (the tfjs graph reader sets while-loop back edges aside). */
 function topologicalOrder(spec: GraphSpec): RawNode[] {
   const indegree = new Map<string, number>();
   const consumers = new Map<string, RawNode[]>();
-  const backEdge = new Set(spec.nodes.filter((n) => n.op === 'tf.NextIteration').map((n) => n.name));
   for (const n of spec.nodes) {
-    const ins = n.inputs.filter((i) => !backEdge.has(i.node));
-    indegree.set(n.name, ins.length);
-    for (const i of ins) {
-      // pushed in place: copying the list per edge made 100,000 readers of one tensor quadratic
-      let list = consumers.get(i.node);
-      if (!list) consumers.set(i.node, (list = []));
-      list.push(n);
-    }
+    indegree.set(n.name, n.inputs.length);
+    for (const i of n.inputs) pushTo(consumers, i.node, n);
   }
   const queue = spec.nodes.filter((n) => indegree.get(n.name) === 0);
   const out: RawNode[] = [];

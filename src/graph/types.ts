@@ -27,8 +27,24 @@ export interface WeightSpec {
   shape: number[];
   /** Keras' split: BatchNormalization moving statistics are non-trainable. */
   trainable: boolean;
-  /** Scalar operands of TF graphs (`add/y`) are stored like weights but are not parameters. */
+  /** By the op's use: kernels, biases, scales, slopes, BN statistics are parameters; scalar operands (`add/y`), axes and shapes are constants. */
   role: 'param' | 'constant';
+  /** How the file stores the values (tfjs manifests: float16 or uint8/uint16-quantized); absent = float32 or unknown. */
+  storedAs?: StoredPrecision;
+  /** TF graphs: the constant's argument position in its op (shape rules read data operands by it). */
+  position?: number;
+  /** Small integer constants (axes, sizes, shapes) and scalars: their values, which shapes may depend on. */
+  value?: number[];
+}
+
+/** The stored precision of a weight: comparisons with its values must allow for it. */
+export interface StoredPrecision {
+  dtype: 'float32' | 'float16' | 'uint8' | 'uint16' | 'int32' | 'bool';
+  /**
+   * Quantization step of uint8/uint16 (value = q * scale + min): values are within scale / 2 of the
+   * original. 0 for a one-element tensor, which tfjs-converter stores exactly (min = the value).
+   */
+  scale?: number;
 }
 
 /** Layer/op settings in one camelCase vocabulary, whatever the format called them. */
@@ -60,7 +76,7 @@ export interface NodeAttrs {
   center?: boolean;
   scaleGamma?: boolean;
   /** Scalar operands of elementwise ops (`x + 3.0`), by argument position. */
-  scalars?: { position: number; value: number }[];
+  scalars?: { position: number; value: number; storedAs?: StoredPrecision }[];
   /** TF: fused ops of _FusedConv2D / _FusedMatMul, e.g. ["BiasAdd", "Relu"]. */
   fusedOps?: string[];
   transposeA?: boolean;
@@ -73,6 +89,23 @@ export interface NodeAttrs {
   interpolation?: string;
   /** TF MirrorPad: 'reflect' or 'symmetric'. */
   mode?: string;
+  /** TF Pad/PadV2/MirrorPad: [before, after] for every dimension (channel padding included). */
+  paddings?: number[][];
+  /** TF DepthToSpace/SpaceToDepth block size. */
+  blockSize?: number;
+  /** TF SpaceToBatchND/BatchToSpaceND block shape (with `pads` = paddings or crops). */
+  blockShape?: number[];
+  /** TF Transpose permutation. */
+  perm?: number[];
+  /** TF StridedSlice (begin/end/strides and masks) and Slice (begin/size). */
+  slice?: { begin: number[]; end?: number[]; strides?: number[]; size?: number[]; beginMask?: number; endMask?: number; ellipsisMask?: number; newAxisMask?: number; shrinkAxisMask?: number };
+  /** TF Tile multiples. */
+  multiples?: number[];
+  /** TF Split/Unpack: number of outputs; SplitV: sizes. */
+  num?: number;
+  sizes?: number[];
+  /** TF GatherV2 batch_dims. */
+  batchDims?: number;
 }
 
 export interface GraphNode {

@@ -79,6 +79,23 @@ export interface GraphConst {
   shape: number[];
   values?: number[];
   dtype?: 'float32' | 'int32';
+  /** Stored as float16 (as the converter's --quantize_float16 writes it). */
+  float16?: boolean;
+  /** Stored as uint8 codes q, value = q * scale + min (the converter's --quantize_uint8); `values` are the codes. */
+  uint8?: { min: number; scale: number };
+}
+
+/** IEEE half precision bits of v (round to nearest even), for float16 shards. */
+export function toHalf(v: number): number {
+  const f = new Float32Array([v]);
+  const u = new Uint32Array(f.buffer)[0];
+  const sign = (u >>> 16) & 0x8000;
+  const exp = ((u >>> 23) & 0xff) - 127 + 15;
+  const mant = u & 0x7fffff;
+  if (exp <= 0) return sign | Math.round((mant | 0x800000) / 2 ** (14 - exp));
+  if (exp >= 31) return sign | 0x7c00;
+  const r = Math.round(mant / 2 ** 13);
+  return (sign | (exp << 10)) + r;
 }
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -101,6 +118,14 @@ export function writeGraphModel(dir: string, nodes: any[], consts: GraphConst[],
   const weights = consts.map((c) => {
     const size = c.shape.reduce((a, b) => a * b, 1);
     const values = c.values ?? Array.from({ length: size }, () => (rand() * 2 - 1) * 0.5);
+    if (c.uint8) {
+      parts.push(Buffer.from(Uint8Array.from(values)));
+      return { name: c.name, shape: c.shape, dtype: 'float32', quantization: { dtype: 'uint8', min: c.uint8.min, scale: c.uint8.scale, original_dtype: 'float32' } };
+    }
+    if (c.float16) {
+      parts.push(Buffer.from(Uint16Array.from(values, toHalf).buffer));
+      return { name: c.name, shape: c.shape, dtype: 'float32', quantization: { dtype: 'float16', original_dtype: 'float32' } };
+    }
     parts.push(Buffer.from((c.dtype === 'int32' ? Int32Array.from(values) : Float32Array.from(values)).buffer));
     return { name: c.name, shape: c.shape, dtype: c.dtype ?? 'float32' };
   });

@@ -167,3 +167,20 @@ for (const form of ['hard', 'sigmoid-matmul', 'avgpool'] as const) {
     assert.equal(r.layers.find((l) => l.name === 'logits')!.outputShape!.join(), ',10');
   });
 }
+
+test('SE-PRE as the SENet paper draws it: add(x, branch(SE(x))) is PRE, add(branch(x), SE(x)) is Identity', async () => {
+  for (const variant of ['PRE', 'Identity'] as const) {
+    const b = new KerasBuilder(`se_${variant}`);
+    const x = b.add('Conv2D', { filters: 16, kernel_size: [3, 3], padding: 'same' }, b.input([null, 8, 8, 3]), 'stem');
+    const branchIn = variant === 'PRE' ? seBlock(b, x, 16, 4, { prefix: 'se' }) : x;
+    let y = b.add('Conv2D', { filters: 16, kernel_size: [3, 3], padding: 'same' }, branchIn, 'branch_conv1');
+    y = b.add('BatchNormalization', {}, y, 'branch_bn');
+    y = b.add('Activation', { activation: 'relu' }, y, 'branch_relu');
+    y = b.add('Conv2D', { filters: 16, kernel_size: [3, 3], padding: 'same' }, y, 'branch_conv2');
+    const shortcut = variant === 'PRE' ? x : seBlock(b, x, 16, 4, { prefix: 'se' });
+    const r = await inspectConfig(b.toJSON(b.add('Add', {}, [shortcut, y], 'add')));
+    assert.equal(r.seBlocks.length, 1, variant);
+    assert.equal(r.seBlocks[0].variant, variant);
+    assert.equal(r.seBlocks[0].scaledLayer, 'stem');
+  }
+});

@@ -237,12 +237,15 @@ export class Hdf5File {
         if (unknownFilter) throw new FormatError(`dataset '${path}' is compressed with the HDF5 filter '${unknownFilter.name}' (id ${unknownFilter.id}), which this reader cannot decode`, label);
         const r = sandboxed(this.allowed, () => d.value);
         if (r.refused.length) throw new FormatError(`dataset '${path}' stores its values in another file ('${r.refused[0]}'): refused, a model is read from its own file only`, label);
-        if (r.error || !r.value) throw new FormatError(`cannot read dataset '${path}' (the file may be corrupt)`, label);
+        // A scalar may be 0 (or 0n): only a failed or absent read is an error.
+        if (r.error || r.value === undefined || r.value === null) throw new FormatError(`cannot read dataset '${path}' (the file may be corrupt)`, label);
         const v = r.value as unknown;
         if (v instanceof Float32Array) return v;
-        if (ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array))
-          return Float32Array.from(v as unknown as ArrayLike<number>);
+        // int64 datasets (Keras 3 Normalization's `count`) come as BigInt64Array, or a bigint when scalar.
+        if (v instanceof BigInt64Array || v instanceof BigUint64Array) return Float32Array.from(v, (x) => Number(x));
+        if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Float32Array.from(v as unknown as ArrayLike<number>);
         if (typeof v === 'number') return Float32Array.of(v);
+        if (typeof v === 'bigint') return Float32Array.of(Number(v));
         throw new FormatError(`dataset '${path}' is not numeric (${String(d.dtype)})`, label);
       },
     };

@@ -4,7 +4,7 @@
  * integer constants are read now because shapes depend on them.
  */
 import { buildGraph, type RawNode } from '../../graph/build.js';
-import type { NodeAttrs, Shape, TensorRef, WeightSpec } from '../../graph/types.js';
+import type { NodeAttrs, Shape, StoredPrecision, TensorRef, WeightSpec } from '../../graph/types.js';
 import { FormatError } from '../../util/errors.js';
 import { isObject, type ModelReader } from '../reader.js';
 import { parseManifest, readShardBytes, readWeights, type ManifestWeight } from './weightsManifest.js';
@@ -35,7 +35,55 @@ function tensorShape(s: Json | undefined): Shape | undefined {
 /** Spatial part of NHWC 4-vectors such as strides [1, sh, sw, 1]. */
 const hw = (v: number[] | undefined) => (v && v.length === 4 ? [v[1], v[2]] : v);
 
-const FUSED_ACTIVATIONS: Record<string, string> = { Relu: 'relu', Relu6: 'relu6', Elu: 'elu', Sigmoid: 'sigmoid', Tanh: 'tanh', LeakyRelu: 'leaky_relu' };
+const FUSED_ACTIVATIONS: Record<string, string> = { Relu: 'relu', Relu6: 'relu6', Elu: 'elu', Sigmoid: 'sigmoid', Tanh: 'tanh', LeakyRelu: 'leaky_relu', Prelu: 'prelu' };
+/** Ops whose constant operand at position >= 1 is a kernel, bias, scale, offset or slope. */
+const PARAM_OPS = new Set(['Conv2D', '_FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2dNative', '_FusedMatMul', 'BiasAdd', 'Prelu', 'Conv3D']);
+/** Linear ops: a one-element vector added to a one-unit one's output is its bias. */
+const LINEAR_OPS = new Set(['Conv2D', '_FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2dNative', 'MatMul', '_FusedMatMul', 'BatchMatMulV2', 'Conv2DBackpropInput']);
+const ELEMENTWISE_PARAM_OPS = new Set(['Add', 'AddV2', 'Sub', 'Mul', 'RealDiv', 'Maximum', 'Minimum']);
+const SCALAR_OPS = /^(AddV2|Add|Mul|Sub|RealDiv|Maximum|Minimum|Pow|SquaredDifference|ClipByValue)$/;
+
+/**
+ * Parameters by role, not by size: a constant is a parameter when its op uses it as a kernel, bias,
+ * scale, offset, slope or BN statistic (whatever its size), and a constant otherwise (scalar
+ * operands of arithmetic, axes, shapes, lookup tables, anchors).
+ */
+function roleOf(op: string, position: number, fused: string[], w: ManifestWeight, oneUnitLinear: boolean): { param: boolean; trainable: boolean } {
+  const no = { param: false, trainable: true };
+  if (w.dtype !== 'float32' && w.dtype !== 'float16') return no;
+  if (PARAM_OPS.has(op)) {
+    if (position < 1) return no;
+    // _FusedConv2D with FusedBatchNorm: [x, filter, scale, offset, mean, variance]; moving statistics are non-trainable.
+    const stats = fused.includes('FusedBatchNorm') && position >= 4;
+    return { param: true, trainable: !stats };
+  }
+  if (op === 'Conv2DBackpropInput') return { param: position === 1, trainable: true };
+  if (op === 'MatMul' || op === 'BatchMatMul' || op === 'BatchMatMulV2') return { param: true, trainable: true };
+  if (op === 'FusedBatchNorm' || op === 'FusedBatchNormV3') return { param: position >= 1, trainable: position < 3 };
+  if (ELEMENTWISE_PARAM_OPS.has(op)) {
+    // Per-channel vectors ([C] or [1, ..., 1, C]): a bias, or a folded BatchNorm's scale/offset.
+    const perChannel = w.shape.length >= 1 && w.shape.slice(0, -1).every((d) => d === 1);
+    const size = w.shape.reduce((a, b) => a * b, 1);
+    return { param: perChannel && (size > 1 || oneUnitLinear), trainable: true };
+  }
+  return no;
+}
+
+function storedAs(w: ManifestWeight, values: number[] | undefined): StoredPrecision {
+  const q = w.quantization;
+  if (!q) return { dtype: w.dtype as StoredPrecision['dtype'] };
+  if (q.dtype === 'float16') return { dtype: 'float16' };
+  // One element: the converter stores it as `min` itself (code 0), exactly; any other code is a step away.
+  const exact = values?.length === 1 && values[0] === (q.min ?? 0);
+  return { dtype: q.dtype, scale: exact ? 0 : q.scale ?? 1 };
+}
+
+const TF_DTYPE_NAMES = new Map([['float', 'float32'], ['double', 'float64'], ['half', 'float16']]);
+/** TF's DT_FLOAT, DT_INT32, ... as tfjs names them (float32, int32, ...). */
+function dtypeName(t: unknown): string {
+  const s = String(t ?? 'DT_FLOAT').replace(/^DT_/, '').toLowerCase();
+  return TF_DTYPE_NAMES.get(s) ?? s;
+}
 const CONST_OPS = new Set(['Const']);
 const IGNORED_OPS = new Set(['NoOp']);
 
@@ -75,39 +123,61 @@ export const tfjsGraphReader: ModelReader = {
       return v ? Array.from(v) : undefined;
     };
 
+    // A linear op with one output unit.
+    const oneUnitLinear = (def: Json | undefined) =>
+      !!def && LINEAR_OPS.has(def.op) && (def.input ?? []).some((s: string) => {
+        const c = constOf(parseRef(String(s)).node);
+        const shape = c ? byName.get(c)?.shape : undefined;
+        if (!shape || shape.length < 2) return false;
+        // Output units: a transposed conv's filter is [kh, kw, out, in]; a depthwise one's [kh, kw, in, multiplier].
+        if (def.op === 'Conv2DBackpropInput') return shape[2] === 1;
+        return shape[shape.length - 1] === 1 && (!def.op.includes('Depthwise') || shape[2] === 1);
+      });
     const nodes: RawNode[] = [];
-    const inputs: { name: string; shape: Shape | null; dtype?: string }[] = [];
+    const inputs: { name: string; shape: Shape | null; dtype: string }[] = [];
+    const notes: string[] = [];
     const signatureInputs: Json = isObject(json.signature?.inputs) ? json.signature.inputs : {};
+    const claimed = new Set<string>();
+    let backEdges = 0;
     for (const d of defs.values()) {
       if (CONST_OPS.has(d.op) || IGNORED_OPS.has(d.op) || constOf(d.name)) continue;
       const attr: Json = isObject(d.attr) ? d.attr : {};
       const refs: TensorRef[] = [];
       const weights: WeightSpec[] = [];
       const constArgs: { position: number; name: string }[] = [];
-      (Array.isArray(d.input) ? d.input : []).forEach((raw: unknown, position: number) => {
-        const s = String(raw);
-        if (s.startsWith('^')) return; // control edge
+      const args = (Array.isArray(d.input) ? d.input : []).map(String).filter((s: string) => !s.startsWith('^')); // drop control edges
+      const fused = attrStrings(attr.fused_ops);
+      args.forEach((s: string, position: number) => {
         const ref = parseRef(s);
-        if (!defs.has(ref.node)) throw new FormatError(`node '${d.name}' takes its input from '${ref.node}', which does not exist`, file.path);
+        const def = defs.get(ref.node);
+        if (!def) throw new FormatError(`node '${d.name}' takes its input from '${ref.node}', which does not exist`, file.path);
+        // A while loop's NextIteration -> Merge edge closes the loop: without it the graph is acyclic
+        // and the loop body is seen once (its shapes are those of the first iteration).
+        if (d.op === 'Merge' && def.op === 'NextIteration') return void backEdges++;
         const c = constOf(ref.node);
         if (!c) return void refs.push(ref);
         const w = byName.get(c);
         if (!w) throw new FormatError(`constant '${c}' used by '${d.name}' has no entry in weightsManifest`, file.path);
-        // Scalars (add/y) and integer operands (axes, shapes) are stored like weights but are not parameters.
-        const constant = w.shape.length === 0 || w.shape.every((x) => x === 1) || w.dtype === 'int32';
-        weights.push({ id: w.name, name: c, shape: w.shape, trainable: true, role: constant ? 'constant' : 'param' });
+        const other = args.find((a: string, i: number) => i !== position && !constOf(parseRef(a).node));
+        const use = roleOf(d.op, position, fused, w, !!other && oneUnitLinear(defs.get(parseRef(other).node)));
+        // A constant shared by several ops is one parameter, counted at its first use.
+        const role = use.param && !claimed.has(w.name) ? 'param' : 'constant';
+        if (role === 'param') claimed.add(w.name);
+        const spec: WeightSpec = { id: w.name, name: c, shape: w.shape, trainable: use.trainable, role, storedAs: storedAs(w, constValues(c)), position };
+        const small = w.dtype === 'int32' || w.shape.every((d) => d === 1) ? constValues(c) : undefined;
+        if (small) spec.value = small;
+        weights.push(spec);
         constArgs.push({ position, name: c });
       });
-      const attrs = graphAttrs(d, attr, constArgs, constValues, file.path);
+      const attrs = graphAttrs(d, attr, constArgs, constValues, byName, file.path);
       if (d.op === 'Placeholder') {
         const sig = Object.values(signatureInputs).find((s: any) => String(s?.name ?? '').split(':')[0] === d.name) as Json | undefined;
-        const shape = tensorShape(attr.shape?.shape) ?? tensorShape(sig?.tensorShape) ?? null; // null: rank unknown
-        if (!attr.shape?.shape && !sig?.tensorShape) throw new FormatError(`input '${d.name}' declares no shape`, file.path);
-        const dtype = String(attr.dtype?.type ?? sig?.dtype ?? 'DT_FLOAT').replace(/^DT_/, '').toLowerCase().replace(/^(float|double|half)$/, (t) => ({ float: 'float32', double: 'float64', half: 'float16' })[t]!);
-        inputs.push({ name: d.name, shape, dtype });
+        const shape = tensorShape(attr.shape?.shape) ?? tensorShape(sig?.tensorShape) ?? null;
+        inputs.push({ name: d.name, shape, dtype: dtypeName(attr.dtype?.type ?? sig?.dtype) });
       }
       nodes.push({ name: d.name, op: `tf.${d.op}`, domain: 'tf', inputs: refs, attrs, weights });
     }
+    if (backEdges) notes.push(`${backEdges} while-loop back edge${backEdges > 1 ? 's' : ''} (NextIteration -> Merge) set aside: a loop body is analysed as one iteration`);
 
     const consumed = new Set(nodes.flatMap((n) => n.inputs.map((i) => i.node)));
     const sigOut = isObject(json.signature?.outputs) ? Object.values(json.signature.outputs).map((o: any) => parseRef(String(o?.name ?? ''))) : [];
@@ -120,6 +190,7 @@ export const tfjsGraphReader: ModelReader = {
         nodes,
         inputs,
         outputs,
+        notes,
         producer: [json.generatedBy, json.convertedBy].filter((x) => typeof x === 'string').join(', ') || undefined,
         loadWeights: async () => readWeights(file.path, manifest),
         // The files as tfjs-converter's GraphModel takes them (its own decoding, every op it knows).
@@ -139,7 +210,7 @@ export const tfjsGraphReader: ModelReader = {
   },
 };
 
-function graphAttrs(d: Json, attr: Json, constArgs: { position: number; name: string }[], constValues: (n: string) => number[] | undefined, path: string): NodeAttrs {
+function graphAttrs(d: Json, attr: Json, constArgs: { position: number; name: string }[], constValues: (n: string) => number[] | undefined, byName: Map<string, ManifestWeight>, path: string): NodeAttrs {
   const a: NodeAttrs = {};
   const op: string = d.op;
   const fmt = attrString(attr.data_format);
@@ -148,9 +219,10 @@ function graphAttrs(d: Json, attr: Json, constArgs: { position: number; name: st
     const c = constArgs.find((x) => x.position === position);
     return c ? constValues(c.name) : undefined;
   };
+  const int = (v: Json | undefined) => (v?.i === undefined ? undefined : Number(v.i));
   const padding = attrString(attr.padding);
   if (padding) a.padding = padding === 'SAME' ? 'same' : padding === 'EXPLICIT' ? 'explicit' : 'valid';
-  if (attr.strides) a.strides = hw(attrInts(attr.strides));
+  if (attr.strides && op !== 'StridedSlice') a.strides = hw(attrInts(attr.strides));
   if (attr.dilations) a.dilations = hw(attrInts(attr.dilations));
   if (attr.ksize) a.poolSize = hw(attrInts(attr.ksize));
   const explicit = attrInts(attr.explicit_paddings);
@@ -159,20 +231,24 @@ function graphAttrs(d: Json, attr: Json, constArgs: { position: number; name: st
   if (fused.length) {
     a.fusedOps = fused;
     for (const f of fused) {
-      if (f === 'BiasAdd' || f === 'Add') continue;
+      if (f === 'BiasAdd' || f === 'Add' || f === 'FusedBatchNorm') continue;
       const act = FUSED_ACTIVATIONS[f];
       if (!act) throw new FormatError(`node '${d.name}' (${op}) fuses '${f}', which is not supported`, path);
       a.activation = act;
     }
   }
-  if (attr.transpose_a?.b) a.transposeA = true;
-  if (attr.transpose_b?.b) a.transposeB = true;
+  if (attr.transpose_a?.b || attr.adj_x?.b) a.transposeA = true;
+  if (attr.transpose_b?.b || attr.adj_y?.b) a.transposeB = true;
   if (typeof attr.epsilon?.f === 'number') a.epsilon = attr.epsilon.f;
   if (typeof attr.alpha?.f === 'number') a.negativeSlope = attr.alpha.f;
+  if (typeof attr.leakyrelu_alpha?.f === 'number') a.negativeSlope = attr.leakyrelu_alpha.f;
   switch (op) {
-    case 'Mean': case 'Max': case 'Min': case 'Sum':
+    case 'Mean': case 'Max': case 'Min': case 'Sum': case 'Prod': case 'Any': case 'All':
       a.keepdims = attr.keep_dims?.b === true;
       a.axis = constAt(1);
+      break;
+    case 'ArgMax': case 'ArgMin':
+      a.axis = constAt(1)?.[0];
       break;
     case 'Reshape':
       a.targetShape = constAt(1)?.map((v) => (v < 0 ? -1 : v));
@@ -182,6 +258,7 @@ function graphAttrs(d: Json, attr: Json, constArgs: { position: number; name: st
       break;
     case 'Pad': case 'PadV2': case 'MirrorPad': {
       const p = constAt(1);
+      if (p && p.length % 2 === 0) a.paddings = Array.from({ length: p.length / 2 }, (_, i) => [p[2 * i], p[2 * i + 1]]);
       if (p && p.length === 8) a.pads = [[p[2], p[3]], [p[4], p[5]]];
       if (op === 'MirrorPad') a.mode = attrString(attr.mode)?.toLowerCase();
       break;
@@ -192,8 +269,66 @@ function graphAttrs(d: Json, attr: Json, constArgs: { position: number; name: st
     case 'ExpandDims':
       a.axis = constAt(1)?.[0];
       break;
+    case 'ResizeBilinear': case 'ResizeNearestNeighbor': {
+      const size = constAt(1);
+      if (size && size.length === 2) [a.height, a.width] = size;
+      break;
+    }
+    case 'Conv2DBackpropInput':
+      a.targetShape = constAt(0)?.map((v) => (v < 0 ? null : v));
+      break;
+    case 'DepthToSpace': case 'SpaceToDepth':
+      a.blockSize = int(attr.block_size);
+      break;
+    case 'SpaceToBatchND': case 'BatchToSpaceND': {
+      a.blockShape = constAt(1);
+      const p = constAt(2);
+      if (p && p.length % 2 === 0) a.pads = Array.from({ length: p.length / 2 }, (_, i) => [p[2 * i], p[2 * i + 1]]);
+      break;
+    }
+    case 'Transpose':
+      a.perm = constAt(1);
+      break;
+    case 'StridedSlice': {
+      const begin = constAt(1);
+      if (begin) a.slice = { begin, end: constAt(2), strides: constAt(3), beginMask: int(attr.begin_mask) ?? 0, endMask: int(attr.end_mask) ?? 0, ellipsisMask: int(attr.ellipsis_mask) ?? 0, newAxisMask: int(attr.new_axis_mask) ?? 0, shrinkAxisMask: int(attr.shrink_axis_mask) ?? 0 };
+      break;
+    }
+    case 'Slice': {
+      const begin = constAt(1);
+      if (begin) a.slice = { begin, size: constAt(2) };
+      break;
+    }
+    case 'Pack':
+      a.axis = int(attr.axis) ?? 0;
+      break;
+    case 'Unpack':
+      a.axis = int(attr.axis) ?? 0;
+      a.num = int(attr.num);
+      break;
+    case 'Split':
+      a.axis = constAt(0)?.[0];
+      a.num = int(attr.num_split);
+      break;
+    case 'SplitV':
+      a.sizes = constAt(1);
+      a.axis = constAt(2)?.[0];
+      break;
+    case 'Tile':
+      a.multiples = constAt(1);
+      break;
+    case 'GatherV2':
+      a.axis = constAt(2)?.[0];
+      a.batchDims = int(attr.batch_dims) ?? 0;
+      break;
+    case 'Fill':
+      a.targetShape = constAt(0);
+      break;
+    case 'BroadcastTo':
+      a.targetShape = constAt(1);
+      break;
   }
-  const scalars = constArgs.map((c) => ({ position: c.position, v: constValues(c.name) })).filter((c) => c.v && c.v.length === 1);
-  if (scalars.length && /^(AddV2|Add|Mul|Sub|RealDiv|Maximum|Minimum)$/.test(op)) a.scalars = scalars.map((c) => ({ position: c.position, value: c.v![0] }));
+  const scalars = constArgs.map((c) => ({ position: c.position, v: constValues(c.name), w: byName.get(c.name)! })).filter((c) => c.v && c.v.length === 1);
+  if (scalars.length && SCALAR_OPS.test(op)) a.scalars = scalars.map((c) => ({ position: c.position, value: c.v![0], storedAs: storedAs(c.w, c.v) }));
   return a;
 }

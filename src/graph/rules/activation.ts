@@ -6,6 +6,7 @@ const activations: OpRule = {
     'Activation', 'ReLU', 'Softmax', 'LeakyReLU', 'ELU', 'ThresholdedReLU',
     'tf.Relu', 'tf.Relu6', 'tf.Sigmoid', 'tf.Tanh', 'tf.Elu', 'tf.Selu', 'tf.Softmax', 'tf.LeakyRelu',
     'tf.Swish', 'tf.HardSigmoid', 'tf.Softplus', 'tf.Neg', 'tf.Square', 'tf.Sqrt', 'tf.Rsqrt', 'tf.Exp',
+    'tf.Prelu', 'tf.LogSoftmax', 'tf.Softsign', 'tf.Selu', 'tf.Gelu',
   ],
   outputShape: (node, inputs) => one(node, inputs),
 };

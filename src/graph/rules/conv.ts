@@ -1,5 +1,5 @@
 import type { GraphNode, Shape } from '../types.js';
-import { channels, fail, one, pair, param, windowOutput, type OpRule } from './rule.js';
+import { channels, fail, one, operandShapes, operandValue, pair, param, windowOutput, type OpRule } from './rule.js';
 
 /** Spatial output of a 2D window over NHWC input. */
 function spatial(node: GraphNode, input: Shape, kernel: [number, number]): [number | null, number | null] {
@@ -14,10 +14,13 @@ function spatial(node: GraphNode, input: Shape, kernel: [number, number]): [numb
   ];
 }
 
-/** TF ops carry their kernel as weight 0: [kh, kw, in, out|multiplier]. */
-function tfKernel(node: GraphNode): number[] {
-  const k = node.weights[0]?.shape;
-  if (!k || k.length !== 4) fail(node, 'has no 4D filter among its constant inputs');
+/**
+ * The filter [kh, kw, in, out|multiplier] of a TF conv: a stored constant, or (a box filter built at
+ * run time) a tensor input of known shape.
+ */
+function tfKernel(node: GraphNode, inputs: Shape[] = []): number[] {
+  const k = node.weights.find((w) => w.shape.length === 4)?.shape ?? (operandShapes(node, inputs).find((s, i) => i > 0 && s.length === 4 && s.every((d) => d !== null)) as number[] | undefined);
+  if (!k || k.length !== 4) fail(node, 'has no 4D filter among its inputs');
   return k;
 }
 
@@ -99,13 +102,13 @@ const tfConv: OpRule = {
   ops: ['Conv2D', '_FusedConv2D'].map((o) => `tf.${o}`),
   outputShape(node, inputs) {
     const x = one(node, inputs);
-    const k = tfKernel(node);
+    const k = tfKernel(node, inputs);
     const [h, w] = spatial(node, x, [k[0], k[1]]);
     return [x[0], h, w, k[3]];
   },
-  macs(node, _inputs, out) {
+  macs(node, inputs, out) {
     const a = area(out);
-    const [kh, kw, cin, cout] = tfKernel(node);
+    const [kh, kw, cin, cout] = tfKernel(node, inputs);
     return a === null ? null : a * kh * kw * cin * cout;
   },
 };
@@ -114,15 +117,40 @@ const tfDepthwise: OpRule = {
   ops: ['DepthwiseConv2dNative', 'FusedDepthwiseConv2dNative'].map((o) => `tf.${o}`),
   outputShape(node, inputs) {
     const x = one(node, inputs);
-    const k = tfKernel(node);
+    const k = tfKernel(node, inputs);
     const [h, w] = spatial(node, x, [k[0], k[1]]);
     return [x[0], h, w, k[2] * k[3]];
   },
-  macs(node, _inputs, out) {
+  macs(node, inputs, out) {
     const a = area(out);
-    const [kh, kw, cin, m] = tfKernel(node);
+    const [kh, kw, cin, m] = tfKernel(node, inputs);
     return a === null ? null : a * kh * kw * cin * m;
   },
 };
 
-export const convRules: OpRule[] = [conv2d, depthwise, separable, tfConv, tfDepthwise];
+/**
+ * Conv2DBackpropInput (a transposed convolution): [output_sizes, filter [kh, kw, out, in], x]. The
+ * output size is a constant, a statically known tensor, or (else) what the strides and padding give.
+ */
+const tfConvTranspose: OpRule = {
+  ops: ['tf.Conv2DBackpropInput'],
+  outputShape(node, inputs, values) {
+    const x = inputs[inputs.length - 1];
+    if (!x || x.length !== 4) fail(node, `expects a 4D NHWC input, got ${JSON.stringify(x)}`);
+    const k = tfKernel(node, inputs);
+    const given = node.attrs.targetShape ?? operandValue(node, 0, values)?.map((v) => (v >= 0 ? v : null));
+    if (given && given.length === 4) return [x[0], given[1], given[2], k[2]];
+    const [sh, sw] = pair(node.attrs.strides, 1);
+    const up = (d: number | null, s: number, kk: number) => (d === null ? null : node.attrs.padding === 'same' ? d * s : (d - 1) * s + kk);
+    return [x[0], up(x[1], sh, k[0]), up(x[2], sw, k[1]), k[2]];
+  },
+  macs(node, inputs) {
+    // Every input position spreads its channels over the whole kernel: H_in * W_in * kh * kw * in * out.
+    const x = inputs[inputs.length - 1];
+    const a = area(x);
+    const [kh, kw, cout, cin] = tfKernel(node, inputs);
+    return a === null ? null : a * kh * kw * cin * cout;
+  },
+};
+
+export const convRules: OpRule[] = [conv2d, depthwise, separable, tfConv, tfDepthwise, tfConvTranspose];

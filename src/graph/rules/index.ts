@@ -5,10 +5,11 @@ import { mergeRules } from './merge.js';
 import { normalizationRules } from './normalization.js';
 import { poolingRules } from './pooling.js';
 import { reshapeRules } from './reshape.js';
+import { tensorRules } from './tensor.js';
 import type { OpRule } from './rule.js';
 
 const table = new Map<string, OpRule>();
-for (const rule of [...convRules, ...denseRules, ...poolingRules, ...normalizationRules, ...activationRules, ...mergeRules, ...reshapeRules]) {
+for (const rule of [...convRules, ...denseRules, ...poolingRules, ...normalizationRules, ...activationRules, ...mergeRules, ...reshapeRules, ...tensorRules]) {
   for (const op of rule.ops) table.set(op, rule);
 }
 

@@ -1,5 +1,5 @@
 import type { Shape } from '../types.js';
-import { channels, fail, normAxis, one, pair, perSample, windowOutput, type OpRule } from './rule.js';
+import { channels, fail, normAxis, one, operandValue, pair, perSample, windowOutput, type OpRule } from './rule.js';
 
 const pool2d: OpRule = {
   ops: ['MaxPooling2D', 'AveragePooling2D', 'tf.MaxPool', 'tf.AvgPool'],
@@ -34,11 +34,11 @@ function reducedShape(x: Shape, axes: number[], keep: boolean): Shape {
 
 /** TF reductions; axes come from the constant second input, resolved by the reader. */
 const tfReduce: OpRule = {
-  ops: ['tf.Mean', 'tf.Max', 'tf.Sum', 'tf.Min'],
-  outputShape(node, inputs) {
+  ops: ['tf.Mean', 'tf.Max', 'tf.Sum', 'tf.Min', 'tf.Prod', 'tf.Any', 'tf.All', 'tf.ArgMax', 'tf.ArgMin'],
+  outputShape(node, inputs, values) {
     const x = one(node, inputs);
-    const axis = node.attrs.axis;
-    if (axis === undefined) fail(node, 'has no constant reduction axes');
+    const axis = node.attrs.axis ?? operandValue(node, 1, values) ?? undefined;
+    if (axis === undefined) return null;
     return reducedShape(x, Array.isArray(axis) ? axis : [axis], node.attrs.keepdims ?? false);
   },
   macs(node, inputs) {

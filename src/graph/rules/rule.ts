@@ -7,12 +7,28 @@ import { ModelError } from '../../util/errors.js';
  */
 export interface OpRule {
   ops: readonly string[];
-  outputShape(node: GraphNode, inputs: Shape[]): Shape;
+  /**
+   * The shape of output 0; null when it depends on something not known statically (a value
+   * computed at run time). `values` holds, per input, its value when it is a small integer tensor
+   * known statically (shape arithmetic: Shape -> StridedSlice -> Pack -> Reshape).
+   */
+  outputShape(node: GraphNode, inputs: Shape[], values: StaticValues): Shape | null;
+  /** Control flow (Switch, Merge): called even when some inputs are unknown (null in `inputs`). */
+  partialInputs?: boolean;
+  /** Multi-output ops (Split, Unpack, TopKV2, Switch): the shape of every output. */
+  outputShapes?(node: GraphNode, inputs: Shape[], values: StaticValues): (Shape | null)[];
+  /** The value of output 0 when it is a small integer tensor computable from static shapes and values. */
+  value?(node: GraphNode, inputs: Shape[], values: StaticValues): number[] | null;
+  /** Multi-output ops: the value of every output (Unpack of a shape). */
+  outputValues?(node: GraphNode, inputs: Shape[], values: StaticValues): (number[] | null)[];
   /** Keras layers only: the weights implied by the config and the input shape, in Keras' order. */
   weights?(node: GraphNode, inputs: Shape[]): Omit<WeightSpec, 'id'>[];
   /** Multiply-accumulates for one sample; null when a needed dimension is open. Absent = 0. */
   macs?(node: GraphNode, inputs: Shape[], output: Shape): number | null;
 }
+
+/** Per input: its value (flattened) when known statically, else null. */
+export type StaticValues = (number[] | null)[];
 
 export function fail(node: GraphNode, what: string): never {
   throw new ModelError(`layer '${node.name}' (${node.op}): ${what}`);
@@ -62,4 +78,31 @@ export function param(name: string, shape: number[], trainable = true): Omit<Wei
 /** Normalizes a possibly negative axis against a rank. */
 export function normAxis(axis: number, rank: number): number {
   return axis < 0 ? axis + rank : axis;
+}
+
+/**
+ * TF ops in argument order: the tensor inputs with the shapes of constant operands (stored as the
+ * node's weights with their positions) put back at their places.
+ */
+export function operandShapes(node: GraphNode, inputs: Shape[]): Shape[] {
+  // Constants without a recorded position (graphs built by hand) follow the tensor inputs.
+  if (node.weights.some((w) => w.position === undefined)) return [...inputs, ...node.weights.map((w) => w.shape)];
+  const consts = node.weights.filter((w) => w.position !== undefined);
+  const total = inputs.length + consts.length;
+  const out: Shape[] = [];
+  let t = 0;
+  for (let i = 0; i < total; i++) {
+    const c = consts.find((w) => w.position === i);
+    out.push(c ? c.shape : inputs[t++]);
+  }
+  return out;
+}
+
+/** The constant value of a TF operand at `position`, from the reader (attrs) or from static values of tensor inputs. */
+export function operandValue(node: GraphNode, position: number, values: StaticValues): number[] | null {
+  if (node.weights.some((w) => w.position === undefined)) return position < values.length ? values[position] : node.weights[position - values.length]?.value ?? null;
+  const consts = node.weights.filter((w) => w.position !== undefined && w.position < position).length;
+  const c = node.weights.find((w) => w.position === position);
+  if (c) return c.value ?? null;
+  return values[position - consts] ?? null;
 }
