@@ -28,7 +28,8 @@
  *     AvgPool 16x16 of mul_5.  C 96, width 24.
  *   block 6: multiply_5 = mul_21 x activation_5; Conv2D_27 [1,1,96,24], Conv2D_28 [1,1,24,96].
  *   The 4 later AvgPools (average_pooling2d_6..9) pool one tensor and scale another (decoder
- *   attention): not SE, so 6 blocks.
+ *   attention: multiply_6 = re_lu_12 x activation_6, whose pool reads add_4__xeno_compat__1):
+ *   not SE, so 6 blocks.
  * meet (same family, dense layers as Tensordot: Reshape [1,16] -> MatMul -> Reshape -> BiasAdd):
  *   block 1: multiply = re_lu_1 x activation <- dense_1/BiasAdd <- dense_1/Tensordot/MatMul (kernel
  *     [16,16]) <- re_lu_2 <- dense/BiasAdd <- dense/Tensordot/MatMul ([16,16]) <- AvgPool 36x64.
@@ -38,8 +39,8 @@
  *     float32) x conv_bn_activation_10/depthwise_conv2d_3/depthwise; truediv <- Relu6 <- add (+3)
  *     <- conv2d_8/BiasAdd ([1,1,24,72]) <- re_lu_7/Relu (conv2d_7 [1,1,72,24]) <- Mean.  C 72, w 24.
  *   block 8: inverted_residual_14/.../squeeze_excitation_7/mul; conv2d_43 [1,1,960,240],
- *     conv2d_44 [1,1,240,960].  C 960, width 240.  The lraspp Mean pools one tensor and scales
- *     another branch (LR-ASPP): not SE, so 8 blocks.
+ *     conv2d_44 [1,1,240,960].  C 960, width 240.  The lraspp Mean pools hardswish_19/mul and its
+ *     lraspp/mul scales another branch (lraspp/Relu; LR-ASPP): not SE, so 8 blocks.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
