@@ -23,6 +23,7 @@ for (const w of walked) {
     loads: true,
     params: w.params,
     paramsByRole: w.paramsByRole,
+    floatsNotCounted: w.floatsNotCounted,
     seBlocks: w.seBlocks.map((b) => ({ C: b.C, width: b.width, scale: b.mul })),
   };
 }
@@ -30,10 +31,11 @@ const expected = {
   package: HUMAN_MODELS_PACKAGE,
   generatedBy: 'node --import tsx test/corpus/makeExpected.ts (the walk: test/reference/independent_walk.py)',
   paramRule:
-    'each weight once, by element count; int/bool weights never; a float weight used as kernel, bias, Prelu slope or BN statistic ' +
-    '(conv, depthwise, transposed conv, matmul, fused variants with all their args, BiasAdd, Prelu, FusedBatchNorm) whatever its size; ' +
-    'a one-element float added to the output of an unfused conv/matmul with one output channel (its bias); any other float weight with ' +
-    'more than one element; not: any other one-element float (x + 3, clip bounds, thresholds). Through Identity nodes.',
+    'each weight once, by element count, reached through Identity and the data side of Switch; int/bool never. Parameters: ' +
+    'any float used by conv, depthwise, transposed conv, matmul, their fused variants (all args), BiasAdd, Prelu, FusedBatchNorm, whatever its size; ' +
+    'a per-channel float ([C] or [1,..,1,C], C > 1) operand of elementwise arithmetic; a one-element float added to / multiplying the output ' +
+    'of a conv/matmul layer with one output channel. Not: other one-element floats (x + 3, 1/6, clip bounds), floats spread over more than ' +
+    'the channel axis (coordinate grids), floats only moved or selected (GatherV2 tables, Select, Tile, ConcatV2).',
   models,
 };
 writeFileSync(OUT, JSON.stringify(expected, null, 1) + '\n');

@@ -7,12 +7,17 @@ Parameters, by role (each weight counted once, by its element count):
   * a float weight used as kernel / bias / slope / BN statistic (Conv2D, DepthwiseConv2dNative,
     Conv2DBackpropInput, MatMul, BatchMatMul, the fused variants with all their extra args, BiasAdd,
     Prelu, FusedBatchNorm) is a parameter whatever its size;
-  * a one-element float added to the output of an unfused kernel op that has exactly one output
-    channel is that layer's bias (a one-unit conv with its bias left as AddV2): a parameter;
-  * any other float weight with more than one element (per-channel scale/offset of elementwise
-    arithmetic, folded BN, tables) is a parameter; any other one-element float (the 3 of `x + 3`,
-    clip bounds, thresholds, fill values) is not.
-  A weight reaches its consumer through Identity nodes.
+  * a per-channel float ([C] or [1,...,1,C], C > 1) operand of elementwise arithmetic (Add, AddV2,
+    Sub, Mul, RealDiv, Maximum, Minimum, SquaredDifference) is a scale / offset / bias (folded BN):
+    a parameter; a float operand spread over more than the channel axis ([48,48,1] coordinate
+    grids) is not;
+  * a one-element float added to (or multiplying) the output of a conv / matmul layer with ONE
+    output channel is that layer's bias (or folded-BN scale): a parameter; every other one-element
+    float (the 3 of `x + 3`, 1/6, clip bounds, thresholds) is not;
+  * floats that other ops only move or select (GatherV2 tables, Select, Tile, ConcatV2, Fill,
+    Pack) are data, not parameters.
+  A weight reaches its consumer through Identity nodes and through the data side of Switch (how
+  tf.cond hands a weight to its branch).
 
 SE block: a Mul of a feature map X by a gate G where walking back from G over non-constant inputs
 reaches only global spatial poolings of that same X (Mean/Sum over axes 1,2, or a VALID AvgPool
@@ -38,7 +43,11 @@ KERNEL_OPS = {
     'BatchMatMulV2', '_FusedConv2D', 'FusedDepthwiseConv2dNative', '_FusedMatMul', 'BiasAdd', 'Prelu',
     'FusedBatchNorm', 'FusedBatchNormV2', 'FusedBatchNormV3', '_FusedBatchNormEx', 'Einsum',
 }
-UNFUSED_KERNEL_OPS = {'Conv2D', 'DepthwiseConv2dNative', 'Conv2DBackpropInput', 'MatMul'}
+LINEAR_LAYER_OPS = {
+    'Conv2D', 'DepthwiseConv2dNative', 'Conv2DBackpropInput', 'MatMul', '_FusedConv2D',
+    'FusedDepthwiseConv2dNative', '_FusedMatMul',
+}
+ARITHMETIC = {'Add', 'AddV2', 'Sub', 'Mul', 'RealDiv', 'Maximum', 'Minimum', 'SquaredDifference'}
 LINEAR_OPS = {'Conv2D', '_FusedConv2D', 'MatMul', '_FusedMatMul'}
 ELEMENTWISE = {'Add', 'AddV2', 'Sub', 'Mul', 'RealDiv', 'Maximum', 'Minimum', 'SquaredDifference', 'BiasAdd', 'Prelu'}
 UNARY = {
@@ -92,46 +101,67 @@ class Walk:
         return None if c is None else self.m.value(c)
 
     # --- parameters ----------------------------------------------------------------------
+    def param_source(self, ref):
+        """The Const behind an operand, looking through Identity and the data side of Switch (tf.cond
+        forwards a weight into its branch that way), or None."""
+        name, _ = split_ref(ref)
+        node = self.nodes[name]
+        while node['op'] in ('Identity', 'Switch'):
+            node = self.nodes[split_ref(self.inputs(node)[0])[0]]
+        return node['name'] if node['op'] == 'Const' and node['name'] in self.m.manifest else None
+
     def params(self):
+        """(total, counted by role, floats not counted by why, unused manifest weights)."""
         roles = {}
         for node in self.nodes.values():
-            if node['op'] in ('Const', 'Identity'):
+            if node['op'] in ('Const', 'Identity', 'Switch'):
                 continue
             ins = self.inputs(node)
             for pos, ref in enumerate(ins):
-                c = self.const(ref)
-                if c is None or c not in self.m.manifest:
+                c = self.param_source(ref)
+                if c is None:
                     continue
-                if self.m.dtype(c) not in ('float32', 'float16'):
-                    roles.setdefault(c, set()).add('integer')
-                    continue
-                n = size_of(self.m.manifest[c][0]['shape'])
-                if node['op'] in KERNEL_OPS:
-                    role = 'kernel'
-                elif n == 1 and node['op'] in ('Add', 'AddV2') and self.one_channel_kernel_bias(ins, pos):
-                    role = 'bias'
-                elif n > 1:
-                    role = 'tensor'
-                else:
-                    role = 'scalar'
-                roles.setdefault(c, set()).add(role)
-        by_role = {'kernel': 0, 'bias': 0, 'tensor': 0}
+                roles.setdefault(c, set()).add(self.role(node, ins, pos, c))
+        counted = {'kernel': 0, 'channel': 0, 'oneUnitBias': 0}
+        skipped = {'scalar': 0, 'notPerChannel': 0, 'data': 0}
         total = 0
         for c, r in roles.items():
             n = size_of(self.m.manifest[c][0]['shape'])
-            best = next((x for x in ('kernel', 'bias', 'tensor') if x in r), None)
+            best = next((x for x in counted if x in r), None)
             if best:
-                by_role[best] += n
+                counted[best] += n
                 total += n
+            else:
+                why = next((x for x in skipped if x in r), None)
+                if why:
+                    skipped[why] += n
         unused = sorted(set(self.m.manifest) - set(roles))
-        return total, by_role, unused
+        return total, counted, skipped, unused
 
-    def one_channel_kernel_bias(self, ins, pos):
+    def role(self, node, ins, pos, c):
+        op = node['op']
+        if self.m.dtype(c) not in ('float32', 'float16'):
+            return 'integer'
+        shape = [int(d) for d in self.m.manifest[c][0]['shape']]
+        n = size_of(shape)
+        if op in KERNEL_OPS:
+            return 'kernel'
+        if op in ARITHMETIC:
+            per_channel = len(shape) >= 1 and size_of(shape[:-1]) == 1
+            if n > 1:
+                return 'channel' if per_channel else 'notPerChannel'
+            if op in ('Add', 'AddV2', 'Mul') and self.after_one_unit_layer(ins, pos):
+                return 'oneUnitBias'
+            return 'scalar'
+        return 'data' if n > 1 else 'scalar'
+
+    def after_one_unit_layer(self, ins, pos):
+        """Whether the other operand is the output of a conv / matmul layer with one output channel."""
         other = [r for j, r in enumerate(ins) if j != pos]
         if len(other) != 1 or self.const(other[0]):
             return False
         producer, _ = self.resolve(other[0])
-        return producer['op'] in UNFUSED_KERNEL_OPS and self.linear_width(producer) == 1
+        return producer['op'] in LINEAR_LAYER_OPS and self.linear_width(producer) == 1
 
     # --- channels and spatial size (only what the SE test needs) -------------------------
     def linear_width(self, node):
@@ -428,11 +458,12 @@ class Walk:
 def main(paths):
     for p in paths:
         w = Walk(p)
-        total, by_role, unused = w.params()
+        total, counted, skipped, unused = w.params()
         blocks = w.se_blocks()
         print(json.dumps({
             'model': os.path.splitext(os.path.basename(p))[0], 'params': int(total),
-            'paramsByRole': {k: int(v) for k, v in by_role.items()}, 'unusedWeights': unused,
+            'paramsByRole': {k: int(v) for k, v in counted.items()},
+            'floatsNotCounted': {k: int(v) for k, v in skipped.items()}, 'unusedWeights': unused,
             'seBlocks': blocks,
         }))
 

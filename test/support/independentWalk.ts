@@ -19,7 +19,10 @@ export interface WalkedBlock {
 export interface Walked {
   model: string;
   params: number;
-  paramsByRole: { kernel: number; bias: number; tensor: number };
+  /** Parameters by why they count. */
+  paramsByRole: { kernel: number; channel: number; oneUnitBias: number };
+  /** Float weights that are not parameters, by why. */
+  floatsNotCounted: { scalar: number; notPerChannel: number; data: number };
   unusedWeights: string[];
   seBlocks: WalkedBlock[];
 }

@@ -8,6 +8,15 @@
  *
  * Hand check of the walk on the raw model.json (node names and filter shapes read in the files):
  *
+ * Parameters, antispoof (a Keras Sequential: 3 convs, 2 dense, all fused with their bias):
+ *   conv2d 3x3x3x64 + 64 = 1792; conv2d_1 3x3x64x32 + 32 = 18464; conv2d_2 3x3x32x16 + 16 = 4624;
+ *   dense (activation_3) 3136x128 + 128 = 401536; dense_1 128x1 + 1 = 129 (a one-unit bias, [1]);
+ *   the flatten Reshape's [2] int32 shape is no parameter.  Sum 426545 = the walk's count.
+ * age: 3 one-unit dense layers (delta_s1 [160,1] + [1], delta_s2, delta_s3 [90,1] + [1]) count
+ *   their [1] bias; its 22 float scalars of pred_a (Mul/AddV2 by [] constants) do not.
+ * movenet-lightning: sub_5's [48,48,1] coordinate grid (SquaredDifference) is no parameter; the
+ *   [1,1,1,3] input normalisation (sub, truediv_1) is per-channel, so it is.
+ *
  * centernet (MobileNetV3, hard sigmoid stored in float16):
  *   block 1: Mul tower_0/MobilenetV3/expanded_conv_3/squeeze_excite/mul
  *     = .../expanded_conv_3/depthwise/depthwise (FusedDepthwiseConv2dNative, X, 72 ch)
