@@ -86,7 +86,9 @@ describe('excite on real graph models equals a float64 numpy reference to 1e-4',
       if (graph.inputShape.length === 4 && graph.inputShape.slice(1).every((d) => typeof d === 'number')) {
         const prepared = imageInput(graph, PHOTO, 'unit');
         assert.deepEqual(product.inputShape, prepared.tensor.shape, `${c.model}: the size excite ran at is the model's input size`);
-        input = prepared.tensor.data;
+        const data: unknown = prepared.tensor.data;
+        assert.ok(data instanceof Float32Array, `${c.model}: a float image input`);
+        input = data;
       } else {
         input = toModelInput(resizeBilinear(decodeImageFile(PHOTO), w, h), 'unit');
       }
