@@ -105,11 +105,17 @@ export function imageInput(graph: ModelGraph, image: string | RgbImage, preproce
   if (shape.length !== 4) throw new RuntimeError(`the model's input has shape ${JSON.stringify(shape)}, not an image [N, H, W, C]`, graph.path);
   const [, h, w, c] = shape;
   if (typeof h !== 'number' || typeof w !== 'number') throw new RuntimeError(`the model's input size ${JSON.stringify(shape)} is open`, graph.path);
-  if (c !== 3) throw new RuntimeError(`the model takes ${c ?? 'an unknown number of'} channels per pixel; image runs need 3 (RGB)`, graph.path);
+  if (c !== 3 && c !== 1) throw new RuntimeError(`the model takes ${c ?? 'an unknown number of'} channels per pixel; image runs need 3 (RGB) or 1 (gray)`, graph.path);
   const img = typeof image === 'string' ? decodeImageFile(image) : image;
   const resized = resizeBilinear(img, w, h);
   const { preset, reason } = resolvePreset(preprocess, graph);
-  return { tensor: { data: toModelInput(resized, preset), shape: [1, h, w, 3] }, preset, reason, imageSize: { width: img.width, height: img.height } };
+  let data: Float32Array;
+  try {
+    data = toModelInput(resized, preset, c);
+  } catch (e) {
+    throw new RuntimeError((e as Error).message, graph.path);
+  }
+  return { tensor: { data, shape: [1, h, w, c] }, preset, reason: c === 1 ? `${reason}; gray model: the image's luma (ITU-R 601)` : reason, imageSize: { width: img.width, height: img.height } };
 }
 
 /**
