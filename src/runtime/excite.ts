@@ -20,6 +20,10 @@ export interface ExciteOptions {
   preprocess?: PresetRequest;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** Gate layers held at these values (C each) instead of computed: `ablate`'s runs. */
+  overrideGates?: ReadonlyMap<string, Float32Array>;
+  /** Also return every output value (`output.values`), not only the top 5. */
+  fullOutput?: boolean;
 }
 
 export interface BlockStats {
@@ -54,7 +58,7 @@ export interface ExciteResult {
   /** The image's own size, for an image input. */
   imageSize?: { width: number; height: number };
   blocks: BlockExcitation[];
-  output: { shape: number[]; top5: { index: number; value: number }[]; nonFinite: number };
+  output: { shape: number[]; top5: { index: number; value: number }[]; nonFinite: number; values?: number[] };
   /** Milliseconds: loading the model (when excite loaded it), preparing the input, the forward pass. */
   timings: { load: number; preprocess: number; run: number };
 }
@@ -143,7 +147,7 @@ export async function excite(model: LoadedModel, report: InspectReport, input: E
   const t1 = performance.now();
 
   const gates = report.seBlocks.map((b) => b.gateLayer);
-  const run = await model.run(tensor, { capture: gates, signal: options.signal, onProgress: options.onProgress });
+  const run = await model.run(tensor, { capture: gates, signal: options.signal, onProgress: options.onProgress, overrideGates: options.overrideGates });
   const blocks = report.seBlocks.map((b): BlockExcitation => {
     const t = run.captured.get(b.gateLayer)!;
     if (t.data.length % b.channels !== 0) throw new RuntimeError(`gate '${b.gateLayer}' of block '${b.name}' has shape [${t.shape.join(', ')}], not ${b.channels} values per image`, graph.path);
@@ -160,7 +164,7 @@ export async function excite(model: LoadedModel, report: InspectReport, input: E
     inputShape: tensor.shape,
     imageSize,
     blocks,
-    output: { shape: out.shape, top5: topK(out.data, 5), nonFinite: blockStats(out.data).nonFinite },
+    output: { shape: out.shape, top5: topK(out.data, 5), nonFinite: blockStats(out.data).nonFinite, ...(options.fullOutput ? { values: Array.from(out.data) } : {}) },
     timings: { load: model.timings.total, preprocess: t1 - t0, run: run.ms },
   };
 }
