@@ -12,6 +12,8 @@
  * - `saturation`: the share of all N x C gate values above 0.95 (`high`) and below 0.05 (`low`).
  * - `spread`: the mean over images of the standard deviation of the C gates of one image: near 0
  *   when the block scales every channel alike (e.g. all gates saturated at 1, an identity).
+ * - `gateStd`: the mean over channels of each gate's standard deviation across images: 0 when the
+ *   gates do not depend on the image at all (a constant scale, foldable into the layer before).
  */
 import { ModelError } from '../util/errors.js';
 
@@ -38,6 +40,7 @@ export interface BlockSpecificity {
   classMeans: Record<string, number[]>;
   saturation: { high: number; low: number };
   spread: number;
+  gateStd: number;
 }
 
 export interface SpecificityResult {
@@ -91,6 +94,7 @@ export function classSpecificity(blocks: readonly { name: string; channels: numb
     // Two passes: the total variance about the grand mean, then the class means' share of it.
     const totalVar = new Float64Array(C);
     for (const s of samples) for (let c = 0; c < C; c++) totalVar[c] += (s.gates[b][c] - grand[c]) ** 2;
+    const gateStd = totalVar.reduce((a, v) => a + Math.sqrt(v / N), 0) / C;
     const channelScores = grand.map((g, c) => {
       const t = totalVar[c] / N;
       if (t < MIN_VARIANCE) return 0;
@@ -106,6 +110,7 @@ export function classSpecificity(blocks: readonly { name: string; channels: numb
       classMeans: Object.fromEntries(classes.map((name, k) => [name, means[k]])),
       saturation: { high: high / (N * C), low: low / (N * C) },
       spread: spreadSum / N,
+      gateStd,
     };
   });
   return { classes: [...classes], counts, images: N, blocks: result };

@@ -56,9 +56,9 @@ export async function computeSpecificity(entry: URL, modelPath: string, folder: 
 export function formatSpecificity(r: SpecificityResult): string {
   const bar = (x: number) => '#'.repeat(Math.round(20 * x)).padEnd(20, '.');
   return table(
-    ['#', 'block', 'C', 'score', '', 'gates > 0.95', 'gates < 0.05', 'spread'],
-    r.blocks.map((b, i) => [i + 1, b.name, b.channels, b.score.toFixed(3), bar(b.score), `${(100 * b.saturation.high).toFixed(1)} %`, `${(100 * b.saturation.low).toFixed(1)} %`, b.spread.toFixed(3)]),
-    new Set([0, 2, 3, 5, 6, 7]),
+    ['#', 'block', 'C', 'score', '', 'gates > 0.95', 'gates < 0.05', 'spread', 'gate std'],
+    r.blocks.map((b, i) => [i + 1, b.name, b.channels, b.score.toFixed(3), bar(b.score), `${(100 * b.saturation.high).toFixed(1)} %`, `${(100 * b.saturation.low).toFixed(1)} %`, b.spread.toFixed(3), b.gateStd.toFixed(3)]),
+    new Set([0, 2, 3, 5, 6, 7, 8]),
   );
 }
 
@@ -71,5 +71,6 @@ export async function runSpecificity(entry: URL, modelPath: string, folder: stri
   console.log(`${report.model.name}: class specificity of ${result.blocks.length} SE blocks over ${result.images} images in ${result.classes.length} classes (${workers} threads, ${(wallMs / 1000).toFixed(1)} s)`);
   console.log(formatSpecificity(result));
   console.log('score: share of each gate\'s variance across images explained by the class (between-class / total), averaged over channels; 0 = same for every class, 1 = set by the class alone');
+  console.log('spread: std of one image\'s gates across channels, mean over images; gate std: std of each gate across images, mean over channels');
   return 0;
 }

@@ -55,6 +55,8 @@ describe('the math', () => {
     assert.deepEqual(b.saturation, { high: 0.25, low: 0.25 });
     // per image the two gates are 0.49 apart: standard deviation 0.245
     assert.ok(Math.abs(b.spread - 0.245) < 1e-12);
+    // across images: channel 0 is 0.01 or 0.99 (std 0.49), channel 1 constant (0)
+    assert.ok(Math.abs(b.gateStd - 0.245) < 1e-12);
   });
 
   test('refuses a class without images, a single class and NaN gates, naming them', () => {
@@ -149,8 +151,10 @@ describe('a model with known answers', () => {
     assert.equal(constant.name, 'constant');
     assert.equal(constant.score, 0);
     assert.equal(constant.spread > 0, true); // the three constant gates differ from each other
+    assert.equal(constant.gateStd, 0); // but none of them depends on the image
+    assert.ok(byClass.gateStd > 0.01);
     assert.ok(byClass.score > 1 - 1e-6 && byClass.score <= 1, `score ${byClass.score}`);
-    for (const key of ['name', 'channels', 'score', 'classMeans', 'saturation', 'spread']) assert.ok(key in byClass, key);
+    for (const key of ['name', 'channels', 'score', 'classMeans', 'saturation', 'spread', 'gateStd']) assert.ok(key in byClass, key);
     assert.deepEqual(Object.keys(byClass.classMeans), CLASSES);
     // the class means of block B are sigmoid(8 * mean - 1) of the channel means (pixels / 255), times block A's constant gate
     const gateA = [-1, 0.5, 2].map((v) => 1 / (1 + Math.exp(-v)));
@@ -192,6 +196,24 @@ describe('a model with known answers', () => {
     } finally {
       loaded.dispose();
     }
+  });
+
+  test('bad input: a model without SE blocks, a corrupt image, one line naming the file', async () => {
+    const b = new KerasBuilder('plain');
+    const x = b.input([null, 4, 4, 3]);
+    const plain = await writeLayersModel(join(tmp, 'plain'), b.toJSON(b.add('GlobalAveragePooling2D', {}, x)));
+    const noSe = await cli('ablate', plain, folder);
+    assert.equal(noSe.code, 1);
+    assert.match(noSe.stderr, /plain[/\\]model\.json: no SE block found/);
+    const bad = join(tmp, 'bad');
+    mkdirSync(join(bad, 'one'), { recursive: true });
+    mkdirSync(join(bad, 'two'), { recursive: true });
+    writeFileSync(join(bad, 'one', 'x.png'), readFileSync(join(folder, 'a-class', '0.png')));
+    writeFileSync(join(bad, 'two', 'broken.png'), readFileSync(join(folder, 'a-class', '0.png')).subarray(0, 40));
+    const corrupt = await cli('specificity', model, bad);
+    assert.equal(corrupt.code, 1);
+    assert.match(corrupt.stderr, /broken\.png: .*(corrupt|truncated)/);
+    assert.equal(corrupt.stderr.trim().split('\n').length, 1);
   });
 
   test('a folder without class subfolders is one clear error', async () => {
