@@ -85,6 +85,8 @@ export async function exciteFolder(
       }),
     ),
   );
+  // A thread that stopped early leaves its tasks without a result: say so per image.
+  for (let i = 0; i < tasks.length; i++) results[i] ??= { image: tasks[i].image, error: `${tasks[i].image}: no result (a worker thread stopped)` };
   return { workers: n, wallMs: performance.now() - t0, images: results };
 }
 

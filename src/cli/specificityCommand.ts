@@ -37,8 +37,7 @@ export async function runAll(entry: URL, modelPath: string, tasks: FolderTask[],
   } finally {
     progress.end();
   }
-  const results = run.images.map((x, i) => {
-    if (!x) throw new RuntimeError(`no result for ${tasks[i].image} (a worker thread stopped)`);
+  const results = run.images.map((x) => {
     if ('error' in x) throw new RuntimeError(x.error);
     return x.result;
   });
