@@ -26,8 +26,15 @@ export interface FolderJob {
   inputs?: Record<string, number>;
 }
 
-type ToWorker = { image: string } | { done: true };
-type FromWorker = { ready: true; error?: string } | { image: string; result?: ExciteResult; error?: string };
+/** One run: an image, optionally with gate layers held at given values and the full output kept. */
+export interface FolderTask {
+  image: string;
+  overrideGates?: [layer: string, values: number[]][];
+  fullOutput?: boolean;
+}
+
+type ToWorker = { id: number; task: FolderTask } | { done: true };
+type FromWorker = { ready: true; error?: string } | { id: number; image: string; result?: ExciteResult; error?: string };
 
 export interface FolderResult {
   workers: number;
@@ -39,19 +46,30 @@ export function listImages(folder: string): string[] {
   return readdirSync(folder).filter((f) => IMAGE_FILE.test(f)).sort().map((f) => join(folder, f));
 }
 
-/** Runs every image through the model on `workers` threads, handing out images as threads free up. */
-export async function exciteFolder(entry: URL, job: Omit<FolderJob, 'role'>, images: string[], workers = Math.min(availableParallelism(), images.length)): Promise<FolderResult> {
+/**
+ * Runs every task (an image, or an image with options) through the model on `workers` threads,
+ * handing out tasks as threads free up; results come back in task order.
+ */
+export async function exciteFolder(
+  entry: URL,
+  job: Omit<FolderJob, 'role'>,
+  images: readonly (string | FolderTask)[],
+  workers = Math.min(availableParallelism(), images.length),
+  onProgress?: (done: number, total: number) => void,
+): Promise<FolderResult> {
   const t0 = performance.now();
-  const queue = [...images];
-  const results: FolderResult['images'] = [];
-  const n = Math.max(1, Math.min(workers, images.length));
+  const tasks = images.map((t) => (typeof t === 'string' ? { image: t } : t));
+  const queue = tasks.map((task, id) => ({ id, task }));
+  const results: FolderResult['images'] = new Array(tasks.length);
+  let done = 0;
+  const n = Math.max(1, Math.min(workers, tasks.length));
   await Promise.all(
     Array.from({ length: n }, () =>
       new Promise<void>((resolve, reject) => {
         const w = new Worker(entry, { workerData: { ...job, role: 'se-inspector-excite-worker' } satisfies FolderJob });
         const next = () => {
-          const image = queue.shift();
-          w.postMessage((image ? { image } : { done: true }) satisfies ToWorker);
+          const item = queue.shift();
+          w.postMessage((item ?? { done: true }) satisfies ToWorker);
         };
         w.on('message', (m: FromWorker) => {
           if ('ready' in m) {
@@ -61,7 +79,8 @@ export async function exciteFolder(entry: URL, job: Omit<FolderJob, 'role'>, ima
             } else next();
             return;
           }
-          results.push(m.result ? { image: m.image, result: m.result } : { image: m.image, error: m.error ?? 'failed' });
+          results[m.id] = m.result ? { image: m.image, result: m.result } : { image: m.image, error: m.error ?? 'failed' };
+          onProgress?.(++done, tasks.length);
           next();
         });
         w.on('error', reject);
@@ -69,7 +88,8 @@ export async function exciteFolder(entry: URL, job: Omit<FolderJob, 'role'>, ima
       }),
     ),
   );
-  results.sort((a, b) => images.indexOf(a.image) - images.indexOf(b.image));
+  // A thread that stopped early leaves its tasks without a result: say so per image.
+  for (let i = 0; i < tasks.length; i++) results[i] ??= { image: tasks[i].image, error: `${tasks[i].image}: no result (a worker thread stopped)` };
   return { workers: n, wallMs: performance.now() - t0, images: results };
 }
 
@@ -93,11 +113,13 @@ export async function runFolderWorker(): Promise<void> {
       port.close();
       return;
     }
+    const { image, overrideGates, fullOutput } = m.task;
     try {
-      const result = await excite(loaded, report, m.image, { preprocess: job.preprocess as never });
-      port.postMessage({ image: m.image, result } satisfies FromWorker);
+      const overrides = overrideGates && new Map(overrideGates.map(([layer, v]) => [layer, Float32Array.from(v)]));
+      const result = await excite(loaded, report, image, { preprocess: job.preprocess as never, overrideGates: overrides, fullOutput });
+      port.postMessage({ id: m.id, image, result } satisfies FromWorker);
     } catch (e) {
-      port.postMessage({ image: m.image, error: userMessage(e) } satisfies FromWorker);
+      port.postMessage({ id: m.id, image, error: userMessage(e) } satisfies FromWorker);
     }
   });
   port.postMessage({ ready: true } satisfies FromWorker);

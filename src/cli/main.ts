@@ -1,4 +1,4 @@
-/** `se-inspector inspect|excite`: the core from a terminal. */
+/** `se-inspector inspect|excite|specificity|ablate`: the core from a terminal. */
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { workerData } from 'node:worker_threads';
@@ -12,6 +12,8 @@ const USAGE = `usage:
   se-inspector inspect <model> [--json] [--layers] [--ratios 2,4,8,16,32] [--image-size N] [--input NAME=VALUE ...]
   se-inspector excite <model> <image> [--json] [--backend auto|tfjs-node|wasm|cpu] [--preprocess auto|raw|unit|symmetric|caffe|torch] [--input NAME=VALUE ...]
   se-inspector excite <model> <folder> [--workers N] [--json] ...   (every PNG/JPEG of the folder, spread over N threads)
+  se-inspector specificity <model> <folder> [--json] [--workers N] ...   (folder: one subfolder per class; per SE block: class means, score, saturation)
+  se-inspector ablate <model> <folder> [--json] [--workers N] ...   (per SE block: its gate held at its mean; top-1 agreement, output change, cost)
 models: Keras .keras / .h5, Keras architecture JSON, tfjs model.json (layers or graph model)
 --input NAME=VALUE: a value for a non-image input of the model, filling its shape (e.g. --input downsample_ratio=0.5);
   inputs not given get zeros. inspect runs a TF.js graph model once at its input size where shape rules leave shapes unknown.`;
@@ -95,6 +97,15 @@ export async function main(argv: string[]): Promise<number> {
     // The runtime (TensorFlow.js and its wasm) loads only for runs, so `inspect` starts fast.
     const { runExcite } = await import('./exciteCommand.js');
     return runExcite(args[0], args[1], options);
+  }
+  if (command === 'specificity' || command === 'ablate') {
+    if (args.length !== 2) throw new UsageError(`${command} takes a model file and a folder with one subfolder of images per class`);
+    const workers = values.workers === undefined ? undefined : Number(values.workers);
+    if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) throw new UsageError('--workers wants a whole number from 1 to 64');
+    const options = { json: values.json, backend: values.backend!, preprocess: values.preprocess!, imageSize, workers };
+    const entry = new URL(import.meta.url);
+    if (command === 'specificity') return (await import('./specificityCommand.js')).runSpecificity(entry, args[0], args[1], options);
+    return (await import('./ablateCommand.js')).runAblate(entry, args[0], args[1], options);
   }
   throw new UsageError(`unknown command '${command}'`);
 }

@@ -16,6 +16,7 @@
 import { imageInputIndex } from '../graph/inputs.js';
 import type { ModelGraph } from '../graph/types.js';
 import type { RgbImage } from './decode.js';
+import { lumaOf } from './gray.js';
 
 export type Preset = 'raw' | 'unit' | 'symmetric' | 'caffe' | 'torch';
 export type PresetRequest = Preset | 'auto';
@@ -25,8 +26,21 @@ const CAFFE_MEAN_BGR = [103.939, 116.779, 123.68];
 const TORCH_MEAN = [0.485, 0.456, 0.406];
 const TORCH_STD = [0.229, 0.224, 0.225];
 
-/** NHWC float values (H*W*3) of an RGB image under a preset. */
-export function toModelInput(img: RgbImage, preset: Preset): Float32Array {
+/** Presets that scale every value alike, so they also apply to one gray channel. */
+const GRAY_PRESETS: ReadonlySet<Preset> = new Set(['raw', 'unit', 'symmetric']);
+
+/**
+ * NHWC float values of an RGB image under a preset: H*W*3, or H*W*1 for a one-channel model (the
+ * image's luma, then the preset; the per-channel ImageNet presets do not apply to gray).
+ */
+export function toModelInput(img: RgbImage, preset: Preset, channels: 1 | 3 = 3): Float32Array {
+  if (channels === 1) {
+    if (!GRAY_PRESETS.has(preset)) throw new RangeError(`preprocessing preset '${preset}' subtracts per-channel RGB means; a one-channel (gray) model takes ${[...GRAY_PRESETS].join(', ')}`);
+    const luma = lumaOf(img);
+    const out = new Float32Array(luma.length);
+    for (let i = 0; i < luma.length; i++) out[i] = preset === 'raw' ? luma[i] : preset === 'unit' ? luma[i] / 255 : Math.fround(luma[i] / 127.5) - 1;
+    return out;
+  }
   const src = img.data;
   const n = img.width * img.height;
   const out = new Float32Array(n * 3);

@@ -31,6 +31,8 @@ export interface EngineRunOptions {
   capture?: readonly string[];
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** Node names whose output 0 is replaced by these values in every example (engines with `overrides`). */
+  overrides?: ReadonlyMap<string, Float32Array>;
 }
 
 export interface EngineRunResult {
@@ -59,6 +61,8 @@ export interface Engine {
   readonly isDisposed: boolean;
   /** Bytes of weights held by the engine. */
   readonly weightBytes: number;
+  /** Whether `run` honours `overrides` (a node's output replaced); absent = no. */
+  readonly overrides?: boolean;
 }
 
 export interface EngineLoadOptions {

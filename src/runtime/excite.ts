@@ -21,6 +21,10 @@ export interface ExciteOptions {
   preprocess?: PresetRequest;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** Gate layers held at these values (C each) instead of computed: `ablate`'s runs. */
+  overrideGates?: ReadonlyMap<string, Float32Array>;
+  /** Also return every output value (`output.values`), not only the top 5. */
+  fullOutput?: boolean;
 }
 
 export interface BlockStats {
@@ -57,7 +61,7 @@ export interface ExciteResult {
   /** What each model input got: the image, zeros, or a value given with `--input` (inputs.ts). */
   inputs: InputUse[];
   blocks: BlockExcitation[];
-  output: { shape: number[]; top5: { index: number; value: number }[]; nonFinite: number };
+  output: { shape: number[]; top5: { index: number; value: number }[]; nonFinite: number; values?: number[] };
   /** Milliseconds: loading the model (when excite loaded it), preparing the input, the forward pass. */
   timings: { load: number; preprocess: number; run: number };
 }
@@ -111,7 +115,7 @@ export function imageInput(graph: ModelGraph, image: string | RgbImage, preproce
   if (shape.length !== 4) throw new RuntimeError(`the model's input has shape ${JSON.stringify(shape)}, not an image [N, H, W, C]`, graph.path);
   const [, h, w, c] = shape;
   if (typeof h !== 'number' || typeof w !== 'number') throw new RuntimeError(`the model's input size ${JSON.stringify(shape)} is open`, graph.path);
-  if (c !== 3) throw new RuntimeError(`the model takes ${c ?? 'an unknown number of'} channels per pixel; image runs need 3 (RGB)`, graph.path);
+  if (c !== 3 && c !== 1) throw new RuntimeError(`the model takes ${c ?? 'an unknown number of'} channels per pixel; image runs need 3 (RGB) or 1 (gray)`, graph.path);
   const img = typeof image === 'string' ? decodeImageFile(image) : image;
   const resized = resizeBilinear(img, w, h);
   const imageSize = { width: img.width, height: img.height };
@@ -119,7 +123,13 @@ export function imageInput(graph: ModelGraph, image: string | RgbImage, preproce
   if (feedDtype(graph, spec) === 'int32')
     return { tensor: { data: Int32Array.from(resized.data), shape: [1, h, w, 3] }, preset: 'raw', reason: `the image input '${spec.name}' takes integer pixels (${spec.dtype}): 0..255${preprocess !== 'auto' && preprocess !== 'raw' ? `, not ${preprocess}` : ''}`, imageSize };
   const { preset, reason } = resolvePreset(preprocess, graph);
-  return { tensor: { data: toModelInput(resized, preset), shape: [1, h, w, 3] }, preset, reason, imageSize };
+  let data: Float32Array;
+  try {
+    data = toModelInput(resized, preset, c);
+  } catch (e) {
+    throw new RuntimeError((e as Error).message, graph.path);
+  }
+  return { tensor: { data, shape: [1, h, w, c] }, preset, reason: c === 1 ? `${reason}; gray model: the image's luma (ITU-R 601)` : reason, imageSize };
 }
 
 /**
@@ -146,7 +156,7 @@ export async function excite(model: LoadedModel, report: InspectReport, input: E
   const t1 = performance.now();
 
   const gates = report.seBlocks.map((b) => b.gateLayer);
-  const run = await model.run(tensor, { capture: gates, signal: options.signal, onProgress: options.onProgress });
+  const run = await model.run(tensor, { capture: gates, signal: options.signal, onProgress: options.onProgress, overrideGates: options.overrideGates });
   const blocks = report.seBlocks.map((b): BlockExcitation => {
     const t = run.captured.get(b.gateLayer)!;
     if (t.data.length % b.channels !== 0) throw new RuntimeError(`gate '${b.gateLayer}' of block '${b.name}' has shape [${t.shape.join(', ')}], not ${b.channels} values per image`, graph.path);
@@ -164,7 +174,7 @@ export async function excite(model: LoadedModel, report: InspectReport, input: E
     imageSize,
     inputs: run.inputs,
     blocks,
-    output: { shape: out.shape, top5: topK(out.data, 5), nonFinite: blockStats(out.data).nonFinite },
+    output: { shape: out.shape, top5: topK(out.data, 5), nonFinite: blockStats(out.data).nonFinite, ...(options.fullOutput ? { values: Array.from(out.data) } : {}) },
     timings: { load: model.timings.total, preprocess: t1 - t0, run: run.ms },
   };
 }

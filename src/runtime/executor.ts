@@ -31,6 +31,11 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** Called after each node with (done, total). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Node names whose output 0 is replaced, in every example of the batch, by the given values
+   * (one example's worth, e.g. an SE gate's C values): what-if runs such as a gate held constant.
+   */
+  overrides?: ReadonlyMap<string, Float32Array>;
 }
 
 export interface ExecuteResult {
@@ -211,6 +216,8 @@ export class CompiledGraph {
     if (feeds.length !== this.inputSlots.length) throw new RuntimeError(`the model has ${this.inputSlots.length} inputs, ${feeds.length} given`);
     const keep = [...new Set(options.keep ?? [])];
     const { order, uses } = this.plan(keep);
+    const overrides = new Map<number, Float32Array>();
+    for (const [name, v] of options.overrides ?? []) overrides.set(this.slotOf(name, 'layer to override'), v);
     const { signal, onProgress } = options;
     if (tf.getBackend() !== this.backendName) await tf.setBackend(this.backendName);
     const values: (tf.Tensor[] | undefined)[] = new Array(this.nodes.length);
@@ -255,6 +262,8 @@ export class CompiledGraph {
           try {
             const r = tf.tidy(() => c.run!(ins));
             outs = Array.isArray(r) ? r : [r];
+            const o = overrides.get(i);
+            if (o) outs = [this.replaced(c.node.name, outs[0], o), ...outs.slice(1)];
           } catch (e) {
             if (e instanceof InspectorError) throw e;
             const msg = String((e as Error)?.message ?? e).split('\n')[0];
@@ -276,6 +285,19 @@ export class CompiledGraph {
       for (const t of refs.keys()) if (!keepAlive(t)) t.dispose();
       throw e;
     }
+  }
+
+  /** `values` (one example's worth) in place of `t` in every example; `t` is disposed. */
+  private replaced(name: string, t: tf.Tensor, values: Float32Array): tf.Tensor {
+    const perExample = t.shape.slice(1);
+    const size = perExample.reduce((a, b) => a * b, 1);
+    if (values.length !== size) {
+      t.dispose();
+      throw new RuntimeError(`cannot override layer '${name}': its output holds ${size} values per example ([${t.shape.join(', ')}]), ${values.length} given`);
+    }
+    const out = tf.tidy(() => tf.broadcastTo(tf.tensor(values, [1, ...perExample], 'float32'), t.shape));
+    if (!this.ownedSet.has(t)) t.dispose();
+    return out;
   }
 
   /** Frees every uploaded weight. Runs after this fail with a RuntimeError. */

@@ -24,6 +24,8 @@ export async function readHost(t: tf.Tensor): Promise<HostTensor> {
 }
 
 class LayersEngine implements Engine {
+  readonly overrides = true;
+
   constructor(
     private readonly graph: ModelGraph,
     private readonly compiled: CompiledGraph,
@@ -38,7 +40,7 @@ class LayersEngine implements Engine {
     });
     let result: Awaited<ReturnType<CompiledGraph['execute']>> | undefined;
     try {
-      result = await this.compiled.execute(feeds, { keep: options.capture, signal: options.signal, onProgress: options.onProgress });
+      result = await this.compiled.execute(feeds, { keep: options.capture, signal: options.signal, onProgress: options.onProgress, overrides: options.overrides });
       const outputs = await Promise.all(result.outputs.map(readHost));
       const captured = new Map<string, HostTensor>();
       for (const [name, t] of result.kept) captured.set(name, await readHost(t));

@@ -49,6 +49,11 @@ function loadEngine(graph: ModelGraph, backend: BackendInfo, options: EngineLoad
 export interface RunOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Layer names whose output is replaced by these values in every example of the batch, e.g. an SE
+   * gate held at its mean (`ablate`). Only engines that can (the `layers` engine) accept it.
+   */
+  overrideGates?: ReadonlyMap<string, Float32Array>;
 }
 
 export interface RunResult {
@@ -153,11 +158,13 @@ export class LoadedModel {
   async run(input: Feeds, options: RunOptions & { capture?: readonly string[] } = {}): Promise<RunResult> {
     if (this.engine.isDisposed) throw new RuntimeError('the model was unloaded (disposed)');
     const { feeds, uses } = this.feeds(input);
+    const overrides = options.overrideGates?.size ? options.overrideGates : undefined;
+    if (overrides && !this.engine.overrides) throw new RuntimeError(`the '${this.engine.info.engine}' engine cannot replace a layer's output (overrideGates); load the model on the layers engine`, this.graph.path);
     if (this.tfBackend) await ensureBackend(this.tfBackend.name);
     const t0 = performance.now();
     let result;
     try {
-      result = await this.engine.run(feeds, { capture: options.capture, signal: options.signal, onProgress: options.onProgress });
+      result = await this.engine.run(feeds, { capture: options.capture, signal: options.signal, onProgress: options.onProgress, overrides });
     } catch (e) {
       if (e instanceof RuntimeError && defaultsHint(uses)) throw new RuntimeError(`${e.file ? e.message.slice(e.file.length + 2) : e.message}${defaultsHint(uses)}`, e.file);
       throw e;

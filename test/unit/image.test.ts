@@ -12,7 +12,10 @@ import { deflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { openModel } from '../../src/formats/index.js';
-import { decodeImage, decodeImageFile, probeImage, resizeBilinear, resolvePreset, toModelInput, type RgbImage } from '../../src/image/index.js';
+import { decodeImage, decodeImageFile, lumaOf, probeImage, resizeBilinear, resolvePreset, toModelInput, type RgbImage } from '../../src/image/index.js';
+import { imageInput } from '../../src/runtime/excite.js';
+import { KerasBuilder } from '../support/kerasBuilder.js';
+import { writeLayersModel } from '../support/tfjsWriter.js';
 import { ImageError } from '../../src/util/errors.js';
 
 const IMAGES = new URL('../../../shared/images/', import.meta.url).pathname;
@@ -261,5 +264,40 @@ describe('preprocessing presets', () => {
     assert.equal(resolvePreset('auto', cifar).preset, 'unit');
     assert.equal(resolvePreset('caffe', cifar).preset, 'caffe');
     assert.throws(() => resolvePreset('bgr' as never, cifar), /unknown preprocessing preset 'bgr'/);
+  });
+});
+
+describe('gray (one-channel) models', () => {
+  test("luma as Pillow's convert('L'): ITU-R 601, gray pixels unchanged", () => {
+    const img: RgbImage = { width: 4, height: 1, data: Uint8Array.from([255, 0, 0, 0, 255, 0, 0, 0, 255, 77, 77, 77]) };
+    // Pillow: Image.new('RGB', ...).convert('L') gives 76, 150, 29 for pure red, green, blue
+    assert.deepEqual(Array.from(lumaOf(img)), [76, 150, 29, 77]);
+    assert.deepEqual(Array.from(toModelInput(img, 'raw', 1)), [76, 150, 29, 77]);
+    assert.deepEqual(toModelInput(img, 'unit', 1), Float32Array.from([76, 150, 29, 77], (v) => v / 255));
+    assert.throws(() => toModelInput(img, 'caffe', 1), /per-channel RGB means.*raw, unit, symmetric/);
+  });
+
+  test('imageInput feeds a 28x28x1 model the luma of a colour image, and refuses 2 channels', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'se-gray-'));
+    try {
+      const b = new KerasBuilder('gray');
+      const x = b.input([null, 4, 4, 1]);
+      const path = await writeLayersModel(join(dir, 'gray'), b.toJSON(b.add('Conv2D', { filters: 2, kernel_size: [1, 1], strides: [1, 1], padding: 'valid', use_bias: false, activation: 'linear' }, x)));
+      const graph = await openModel(path);
+      const rgb: RgbImage = { width: 4, height: 4, data: new Uint8Array(48).map((_, i) => (i % 3 === 0 ? 255 : 0)) }; // pure red
+      const r = imageInput(graph, rgb, 'unit');
+      assert.deepEqual(r.tensor.shape, [1, 4, 4, 1]);
+      assert.ok(r.tensor.data.every((v) => Math.abs(v - 76 / 255) < 1e-7));
+      assert.match(r.reason, /luma/);
+      assert.throws(() => imageInput(graph, rgb, 'torch'), /gray\.json|model\.json.*per-channel/);
+
+      const b2 = new KerasBuilder('two');
+      const y = b2.input([null, 4, 4, 2]);
+      const path2 = await writeLayersModel(join(dir, 'two'), b2.toJSON(b2.add('Conv2D', { filters: 2, kernel_size: [1, 1], strides: [1, 1], padding: 'valid', use_bias: false, activation: 'linear' }, y)));
+      const two = await openModel(path2);
+      assert.throws(() => imageInput(two, rgb), /takes 2 channels per pixel; image runs need 3 \(RGB\) or 1 \(gray\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
