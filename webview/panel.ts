@@ -12,7 +12,7 @@ const busy = h('div', { class: 'busy', hidden: true }, h('vscode-progress-ring')
 const error = h('div', { class: 'banner error', role: 'alert', hidden: true });
 const empty = h('p', { class: 'muted' });
 const picker = imagePicker({ compact: true });
-const heatmap = new Heatmap({ sorted: !!state.sortChannels, onSortChange: (s) => setState({ sortChannels: s }) });
+const heatmap = new Heatmap({ sorted: !!state.sortChannels, onSortChange: (s) => setState({ sortChannels: s }), drillBlock: state.drillBlock, onDrillChange: (b) => setState({ drillBlock: b }) });
 // the heatmap first: at side-bar widths the picker below it stays reachable without hiding the run
 app.replaceChildren(title, busy, error, empty, heatmap.el, picker);
 document.body.classList.add('narrow');
@@ -73,6 +73,7 @@ onMessage((msg) => {
       Object.assign(view, { busy: null, run: msg.run, runError: msg.error });
       return render();
     case 'report':
+    case 'highlight':
       return;
     case 'colormap':
       heatmap.setColormap(msg.colormap);

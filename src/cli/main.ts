@@ -10,7 +10,7 @@ import { safeText } from '../util/terminal.js';
 
 const USAGE = `usage:
   se-inspector inspect <model> [--json] [--layers] [--ratios 2,4,8,16,32] [--image-size N]
-  se-inspector excite <model> <image> [--json] [--backend auto|tfjs-node|wasm|cpu] [--preprocess auto|raw|unit|symmetric|caffe|torch]
+  se-inspector excite <model> <image> [--json] [--backend auto|tfjs-node|wasm|cpu] [--preprocess auto|raw|unit|symmetric|caffe|torch] [--labels FILE]
   se-inspector excite <model> <folder> [--workers N] [--json] ...   (every PNG/JPEG of the folder, spread over N threads)
 models: Keras .keras / .h5, Keras architecture JSON, tfjs model.json (layers or graph model)`;
 
@@ -35,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
       backend: { type: 'string', default: 'auto' },
       preprocess: { type: 'string', default: 'auto' },
       workers: { type: 'string' },
+      labels: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -63,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'excite') {
     if (args.length !== 2) throw new UsageError('excite takes a model file and an image file');
-    const options = { json: values.json, backend: values.backend!, preprocess: values.preprocess!, imageSize };
+    const options = { json: values.json, backend: values.backend!, preprocess: values.preprocess!, imageSize, labels: values.labels };
     if (isFolder(args[1])) {
       const workers = values.workers === undefined ? undefined : Number(values.workers);
       if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) throw new UsageError('--workers wants a whole number from 1 to 64');

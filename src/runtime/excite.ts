@@ -20,6 +20,8 @@ export interface ExciteOptions {
   preprocess?: PresetRequest;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** Class names by output index (src/labels): each top-5 entry gets its `label`. */
+  labels?: readonly string[];
 }
 
 export interface BlockStats {
@@ -54,7 +56,7 @@ export interface ExciteResult {
   /** The image's own size, for an image input. */
   imageSize?: { width: number; height: number };
   blocks: BlockExcitation[];
-  output: { shape: number[]; top5: { index: number; value: number }[]; nonFinite: number };
+  output: { shape: number[]; top5: { index: number; value: number; label?: string }[]; nonFinite: number };
   /** Milliseconds: loading the model (when excite loaded it), preparing the input, the forward pass. */
   timings: { load: number; preprocess: number; run: number };
 }
@@ -154,7 +156,7 @@ export async function excite(model: LoadedModel, report: InspectReport, input: E
     inputShape: tensor.shape,
     imageSize,
     blocks,
-    output: { shape: out.shape, top5: topK(out.data, 5), nonFinite: blockStats(out.data).nonFinite },
+    output: { shape: out.shape, top5: topK(out.data, 5).map((t) => (options.labels?.[t.index] ? { ...t, label: options.labels[t.index] } : t)), nonFinite: blockStats(out.data).nonFinite },
     timings: { load: model.timings.total, preprocess: t1 - t0, run: run.ms },
   };
 }

@@ -19,6 +19,9 @@ import { openModel } from '../../formats/index.js';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { excite, loadModel, runtimeMemory, setWasmDirectory } from '../../runtime/index.js';
+import { decodeImageFile } from '../../image/decode.js';
+import { modelInputThumbnail } from '../../image/thumbnail.js';
+import { classCount, outputShapeOf, resolveLabels } from '../../labels/index.js';
 import { CancelledError, InspectorError, ModelError, userMessage } from '../../util/errors.js';
 import type {
   DebugRequest,
@@ -163,8 +166,12 @@ function oneRunAtATime<T>(id: number, signal: AbortSignal, fn: () => Promise<T>)
 }
 
 async function run(id: number, r: ExciteRequest, signal: AbortSignal): Promise<ExciteResult> {
+  // the image first: a broken image is said before the (slower) model is read
+  send({ id, progress: 'reading the image' });
+  const image = decodeImageFile(r.imagePath);
   send({ id, progress: 'reading the model' });
   const graph = await openModel(r.modelPath);
+  const labels = resolveLabels({ file: r.labels, modelPath: r.modelPath, classes: classCount(outputShapeOf(graph)) });
   const report = analyze(graph, r.ratios);
   if (report.seBlocks.length === 0) throw new ModelError('no SE block found, so there is no excitation to show', r.modelPath);
   if (signal.aborted) throw new CancelledError();
@@ -173,9 +180,11 @@ async function run(id: number, r: ExciteRequest, signal: AbortSignal): Promise<E
   try {
     if (signal.aborted) throw new CancelledError();
     send({ id, progress: 'running' });
-    const result = await excite(loaded, report, r.imagePath, { preprocess: r.preprocess as never, signal });
+    const result = await excite(loaded, report, image, { preprocess: r.preprocess as never, signal, labels: labels?.labels });
     if (signal.aborted) throw new CancelledError();
-    return result as unknown as ExciteResult;
+    const [, h, w] = result.inputShape;
+    const thumbnail = typeof h === 'number' && typeof w === 'number' ? modelInputThumbnail(image, w, h) : undefined;
+    return { ...(result as unknown as ExciteResult), thumbnail, labelSource: labels?.source };
   } finally {
     loaded.dispose();
   }
