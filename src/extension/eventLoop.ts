@@ -12,11 +12,18 @@ export interface EventLoopDelay {
   p99Ms: number;
   meanMs: number;
   spanMs: number;
+  /** When the loop was held up more than STALL_MS (wall clock, ISO time) and for how long: to find the cause in the log. */
+  stalls: { at: string; ms: number; busyMs: number }[];
 }
+
+/** A delay worth naming in the log with its time. */
+const STALL_MS = 30;
 
 export class EventLoopProbe {
   private h: IntervalHistogram | undefined;
   private started = 0;
+  private ticker: NodeJS.Timeout | undefined;
+  private stalls: { at: string; ms: number; busyMs: number }[] = [];
 
   get running(): boolean {
     return !!this.h;
@@ -27,15 +34,29 @@ export class EventLoopProbe {
     this.h = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
     this.h.enable();
     this.started = performance.now();
+    this.stalls = [];
+    clearInterval(this.ticker);
+    let last = performance.now();
+    let elu = performance.eventLoopUtilization();
+    this.ticker = setInterval(() => {
+      const now = performance.now();
+      const late = now - last - RESOLUTION_MS;
+      // busy: how much of the interval this thread ran JavaScript (not waiting for the OS to run it)
+      const used = performance.eventLoopUtilization(elu);
+      elu = performance.eventLoopUtilization();
+      if (late > STALL_MS && this.stalls.length < 50) this.stalls.push({ at: new Date(Date.now() - late).toISOString(), ms: Math.round(late), busyMs: Math.round(used.active) });
+      last = now;
+    }, RESOLUTION_MS);
   }
 
   /** Stops and reports, in ms beyond the sampling interval (all 0 when it was not started). */
   stop(): EventLoopDelay {
     const h = this.h;
     this.h = undefined;
-    if (!h) return { maxMs: 0, p99Ms: 0, meanMs: 0, spanMs: 0 };
+    clearInterval(this.ticker);
+    if (!h) return { maxMs: 0, p99Ms: 0, meanMs: 0, spanMs: 0, stalls: [] };
     h.disable();
     const ms = (ns: number) => (Number.isFinite(ns) ? Math.max(0, ns / 1e6 - RESOLUTION_MS) : 0);
-    return { maxMs: ms(h.max), p99Ms: ms(h.percentile(99)), meanMs: ms(h.mean), spanMs: performance.now() - this.started };
+    return { maxMs: ms(h.max), p99Ms: ms(h.percentile(99)), meanMs: ms(h.mean), spanMs: performance.now() - this.started, stalls: this.stalls };
   }
 }

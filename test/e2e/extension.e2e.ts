@@ -300,7 +300,7 @@ async function scenario(args: Args): Promise<void> {
       const dirs = fs.readdirSync(cs.profile.extensionsDir).filter((d) => d.startsWith(`${EXTENSION_ID}-`));
       expect(dirs.length === 1, `expected one ${EXTENSION_ID}-* folder in ${cs.profile.extensionsDir}, found ${JSON.stringify(dirs)}`);
       const dir = path.join(cs.profile.extensionsDir, dirs[0]);
-      for (const f of ['package.json', 'dist/extension.cjs', 'dist/worker.cjs', 'dist/tfjs-backend-wasm.wasm', 'media/dist/report.js', 'media/dist/panel.js', 'media/inspector.css']) {
+      for (const f of ['package.json', 'dist/extension.cjs', 'dist/worker.cjs', 'dist/tfjs-backend-wasm.wasm', 'dist/tree-sitter.wasm', 'dist/tree-sitter-python.wasm', 'media/dist/report.js', 'media/dist/panel.js', 'media/inspector.css']) {
         expect(fs.existsSync(path.join(dir, f)), `the installed extension has no ${f}`);
       }
       for (const f of ['node_modules', 'src', 'test', 'webview', 'dist/extension.cjs.map']) expect(!fs.existsSync(path.join(dir, f)), `the installed extension contains ${f}`);

@@ -285,7 +285,7 @@ class BlockDrill {
   readonly el: HTMLElement;
   private readonly title = h('div', { class: 'drill-title' });
   private readonly canvas = h('canvas', { class: 'drill-canvas', role: 'img' });
-  private readonly tip = h('div', { class: 'heatmap-tooltip', role: 'tooltip', hidden: true });
+  private readonly tip = h('div', { class: 'drill-tooltip', role: 'tooltip', hidden: true });
   private block: string | undefined;
   private bars: { ch: number; v: number | null }[] = [];
   private barW = 2;
