@@ -136,7 +136,7 @@ const TABLE: Record<CommandName, (p: Parts) => Cmd> = {
         return undefined;
       }
       const r = probe.stop();
-      ctx.log.info(`event-loop probe: max ${r.maxMs.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, mean ${r.meanMs.toFixed(1)} ms over ${(r.spanMs / 1000).toFixed(1)} s${r.stalls.length ? `; stalls: ${r.stalls.map((x) => `${x.ms} ms (${x.busyMs} ms busy) at ${x.at.slice(11, 23)}`).join(', ')}` : ''}`);
+      ctx.log.info(`event-loop probe: max ${r.maxMs.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, mean ${r.meanMs.toFixed(1)} ms over ${(r.spanMs / 1000).toFixed(1)} s${r.stalls.length ? `; stalls: ${r.stalls.map((x) => `${x.ms} ms (${x.cpuMs} ms CPU) at ${x.at.slice(11, 23)}`).join(', ')}` : ''}`);
       return r;
     },
   refresh:

@@ -91,20 +91,21 @@ async function hoverToken(ctx: StepContext, line: number, token: RegExp, hoverHa
 }
 
 /**
- * What the test-only command logged since `since` lines: the largest event-loop delay, and the
- * largest part of a stall in which the thread ran JavaScript (busy) rather than waited to be run.
+ * What the test-only command logged since `since` lines: the largest event-loop delay, and the most
+ * CPU the extension host's main thread used within one stall (it ran, rather than waited for a core).
  */
 async function eventLoopMax(ctx: StepContext, since: number): Promise<{ max: number; busy: number }> {
   const line = await ctx.h.until('the event-loop probe\'s line in the log', async () => ctx.h.extensionLog(ctx.cs).slice(since).find((l) => /event-loop probe: max/.test(l)), 15_000);
   log(`extension log: ${line}`);
-  const busy = [...line.matchAll(/\((\d+) ms busy\)/g)].map((m) => Number(m[1]));
+  const busy = [...line.matchAll(/\((\d+) ms CPU\)/g)].map((m) => Number(m[1]));
   return { max: Number(/max ([\d.]+) ms/.exec(line)![1]), busy: Math.max(0, ...busy) };
 }
 
 export async function uxSteps(ctx: StepContext): Promise<void> {
   const { pg, check, shot, current, h } = ctx;
 
-  const RUN = 'ux: mobilenet_v3_small.keras run from the editor-title button: heatmap scrolled into view, class names, thumbnail; event loop never stalled > 50 ms';
+  const RUN = 'ux: mobilenet_v3_small.keras run from the editor-title button: heatmap scrolled into view, class names, thumbnail';
+  let loop: { max: number; busy: number } | undefined;
   await check(RUN, [], async () => {
     const logStart = h.extensionLog(ctx.cs).length;
     await runCommand(pg, 'SE Inspector: Event-loop delay (test)', { timeoutMs: 30_000 });
@@ -140,14 +141,18 @@ export async function uxSteps(ctx: StepContext): Promise<void> {
     await pg.mouse.move(5, 300);
     const since = h.extensionLog(ctx.cs).length;
     await runCommand(pg, 'SE Inspector: Event-loop delay (test)', { timeoutMs: 30_000 });
-    const { max, busy } = await eventLoopMax(ctx, since);
-    log(`event-loop delay of the extension host during the model load and the run: max ${max} ms; longest busy part of a stall ${busy} ms (load average ${loadAverage()})`);
-    // a stall is the extension host's (ours or another extension's) when its thread was running; on a
-    // machine with more runnable threads than cores a thread also waits to be scheduled: that is not a block
-    expect(busy <= MAX_EVENT_LOOP_DELAY_MS, `the extension host's event loop was blocked ${busy} ms (limit ${MAX_EVENT_LOOP_DELAY_MS} ms; max delay ${max} ms)`);
-    if (max > MAX_EVENT_LOOP_DELAY_MS) log(`note: the max delay ${max} ms is over ${MAX_EVENT_LOOP_DELAY_MS} ms but the thread was busy for at most ${busy} ms of any stall: it waited for a core`);
+    loop = await eventLoopMax(ctx, since);
     await shot(pg, 'se-ux-run-scrolled', 'after "Run model on image..." from the editor title: the report scrolled to the heatmap, ImageNet class names in the top-5, the thumbnail');
   }, current);
+
+  await check(`ux: the extension host's event loop during that model load and run: no block over ${MAX_EVENT_LOOP_DELAY_MS} ms`, [RUN], async () => {
+    const { max, busy } = loop!;
+    log(`event-loop delay of the extension host during the model load and the run: max ${max} ms; most CPU of the thread within one stall ${busy} ms (load average ${loadAverage()})`);
+    // a stall is a block (ours or another extension's) when the thread ran; on a machine with more
+    // runnable threads than cores (load average above 2 on 2 cores) a thread also waits for a core
+    expect(busy <= MAX_EVENT_LOOP_DELAY_MS, `the extension host's main thread was blocked: ${busy} ms of CPU within one stall (limit ${MAX_EVENT_LOOP_DELAY_MS} ms; max delay ${max} ms)`);
+    if (max > MAX_EVENT_LOOP_DELAY_MS) log(`note: the max delay ${max} ms is over ${MAX_EVENT_LOOP_DELAY_MS} ms, but the thread used at most ${busy} ms of CPU in any stall: it waited for a core`);
+  });
 
   await check('ux: heatmap rows readable, tooltips count blocks and channels from 0, a block expands to a sorted bar chart (>= 2 px per channel)', [RUN], async () => {
     const report = await h.viewFrame(pg, 'report');
