@@ -2,7 +2,7 @@
 import './lib/elements.js';
 import type { ExcitationRun, InspectReport, LayerRow, RunSummary, ToWebview } from '../src/protocol/messages.js';
 import { assertNever, getState, onMessage, post, setState } from './lib/api.js';
-import { h, int, pct, shape, short, svg } from './lib/dom.js';
+import { breakable, h, int, pct, shape, short, svg } from './lib/dom.js';
 import { enableDrop, Heatmap, imagePicker } from './lib/heatmap.js';
 
 const app = document.getElementById('app')!;
@@ -227,7 +227,7 @@ function table(headers: string[], rows: Row[], numeric: Set<number>, cls: string
           const tr = h(
             'tr',
             { class: `${row.cls ?? ''}${active ? ' clickable' : ''}`, onclick: active ? row.onClick : undefined, tabindex: active ? 0 : undefined, 'data-name': row.name, title: row.title },
-            ...row.cells.map((c, i) => h('td', { class: colCls(i) }, String(c))),
+            ...row.cells.map((c, i) => h('td', { class: colCls(i) }, typeof c === 'string' && c.length > 12 ? breakable(c) : String(c))),
           );
           if (active) tr.addEventListener('keydown', (e) => e.key === 'Enter' && row.onClick!());
           return tr;
@@ -291,7 +291,7 @@ function seBlockLink(block: string): HTMLElement {
         highlight(block);
       },
     },
-    block,
+    breakable(block),
   );
 }
 
@@ -349,12 +349,12 @@ function layersTable(r: InspectReport): HTMLElement {
           'tr',
           { class: `${l.seBlock ? 'se' : ''}${canReveal ? ' clickable' : ''}`, onclick: () => reveal(l.name), 'data-name': l.name, 'data-block': l.seBlock },
           h('td', { class: 'num' }, String(i)),
-          h('td', { class: 'mono name' }, l.name),
-          h('td', null, l.type),
+          h('td', { class: 'mono name' }, breakable(l.name)),
+          h('td', { class: 'type' }, breakable(l.type)),
           h('td', { class: 'mono opt' }, shape(l.outputShape)),
           h('td', { class: 'num' }, int(l.params)),
           h('td', { class: 'num' }, int(l.macs)),
-          h('td', null, l.seBlock ? seBlockLink(l.seBlock) : ''),
+          h('td', { class: 'se-cell' }, l.seBlock ? seBlockLink(l.seBlock) : ''),
         ),
       ),
     );

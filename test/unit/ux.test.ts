@@ -54,8 +54,8 @@ test('resolveLabels: the file first (its count must match), ImageNet for 1000 cl
 });
 
 test('row labels keep only the part of the names that differs', () => {
-  assert.deepEqual(distinctParts(['expanded_conv_squeeze_excite', 'expanded_conv_3_squeeze_excite', 'expanded_conv_10_squeeze_excite']), ['conv', '3', '10']);
-  assert.deepEqual(distinctParts(['multiply', 'multiply_1', 'multiply_8']), ['multiply', '1', '8']);
+  assert.deepEqual(distinctParts(['expanded_conv_squeeze_excite', 'expanded_conv_3_squeeze_excite', 'expanded_conv_10_squeeze_excite']), ['conv', 'conv_3', 'conv_10']);
+  assert.deepEqual(distinctParts(['multiply', 'multiply_1', 'multiply_8']), ['multiply', 'multiply_1', 'multiply_8']);
   assert.deepEqual(distinctParts(['se/a/mul', 'se/b/mul']), ['a', 'b']);
   const nine = Array.from({ length: 9 }, (_, i) => `expanded_conv_${i + 1}_squeeze_excite`);
   assert.equal(new Set(distinctParts(nine)).size, 9);

@@ -209,7 +209,7 @@ export class Heatmap {
       ),
     );
     const thumb = run.thumbnail
-      ? h('figure', { class: 'thumb' }, h('img', { src: run.thumbnail, alt: `${run.imageName} as the model saw it`, width: 96 }), h('figcaption', { class: 'muted small' }, `as the model saw it (${fmtShape(run.inputShape.slice(1, 3))})`))
+      ? h('figure', { class: 'thumb' }, h('img', { src: run.thumbnail, alt: `${run.imageName} as the model saw it`, width: 96 }), h('figcaption', { class: 'muted small' }, `as the model saw it, ${run.inputShape[2]}×${run.inputShape[1]} px`))
       : null;
     this.top5.replaceChildren(...[
       h('div', { class: 'top5-title', title: run.labelSource ? `class names: ${run.labelSource}` : 'no class names known for this output (set seInspector.labels)' }, 'Top-5 output'),
@@ -321,7 +321,7 @@ class BlockDrill {
     this.barW = Math.max(2, Math.floor((avail - left - 4) / b.channels));
     const width = left + this.barW * b.channels + 4;
     const plotH = 120;
-    const height = plotH + 34;
+    const height = plotH + 44;
     const dpr = window.devicePixelRatio || 1;
     const c = this.canvas;
     c.width = Math.round(width * dpr);
@@ -358,7 +358,7 @@ class BlockDrill {
     const every = Math.max(1, Math.ceil(28 / this.barW));
     for (let k = 0; k < this.bars.length; k += every) g.fillText(String(this.bars[k].ch), left + k * this.barW + this.barW / 2, plotH + 10);
     g.textAlign = 'left';
-    g.fillText('channel', 0, plotH + 10);
+    g.fillText('channel index (bars sorted by gate value, largest first)', left, plotH + 26);
   }
 
   private hover(e: MouseEvent): void {

@@ -1,6 +1,6 @@
 /**
  * Short row labels for names that share a long prefix or suffix: only the part that differs
- * ("expanded_conv_3/squeeze_excite/Mul" → "3"), cut at separators. Pure (a unit test runs it).
+ * ("expanded_conv_3_squeeze_excite" → "conv_3"), cut at separators. Pure (a unit test runs it).
  */
 const SEP = /([/_.:\-])/;
 
@@ -17,7 +17,9 @@ export function distinctParts(names: readonly string[]): string[] {
   const parts = toks.map((t) => trim(t.slice(pre, t.length - suf).join('')));
   // all equal after all (duplicates): nothing to shorten
   if (new Set(parts).size < names.length && parts.every((p) => p === parts[0])) return names.map((n) => n);
-  // an empty middle (the block without a number): the last word of the shared prefix
+  // a bare number reads better with the word before it ("conv_3"); an empty middle (the block
+  // without a number) is that word alone
   const lastWord = toks[0].slice(0, pre).filter((t) => !SEP.test(t)).pop();
-  return parts.map((p, i) => p || lastWord || names[i]);
+  const sep = toks[0][pre - 1] && SEP.test(toks[0][pre - 1]) ? toks[0][pre - 1] : '_';
+  return parts.map((p, i) => (!p ? lastWord || names[i] : /^\d+$/.test(p) && lastWord ? `${lastWord}${sep}${p}` : p));
 }

@@ -194,8 +194,9 @@ export async function uxSteps(ctx: StepContext): Promise<void> {
     const tree = pg.locator('.part.sidebar .pane', { has: pg.locator('.pane-header', { hasText: 'SE Blocks' }) }).locator('.monaco-list-row');
     await h.until('9 rows in the SE Blocks tree', async () => (await tree.count()) === 9);
     const row6 = tree.nth(6);
-    const name = (await row6.innerText()).split(/\s/)[1];
-    expect(/^#6 /.test(await row6.innerText()), `tree row 7 reads "${await row6.innerText()}", not "#6 …"`);
+    const label = (await row6.locator('.label-name').first().innerText()).trim();
+    expect(/^#6 \S+$/.test(label), `tree row 7 reads "${label}", not "#6 <block>"`);
+    const name = label.slice(3);
     await row6.click();
     await h.until(`the report to land on ${name}`, async () => (await report.locator(`body[data-highlight="${name}"]`).count()) === 1, 10_000);
     box = await inView(report, 'table.se-blocks tr.highlight');
@@ -283,7 +284,8 @@ export async function uxSteps(ctx: StepContext): Promise<void> {
     await shot(pg, 'se-ux-hover-layer', 'hover on the name= string of Dense(10, name="dense_1"): the model\'s dense_1 has 8 units, a warning; one entry for .h5, .keras and tfjs');
     await pg.mouse.move(5, 300);
     await pg.keyboard.press('Escape');
-    const se = await hoverToken(ctx, 6, /^se$/, 'SE block');
+    // anywhere on the call: here its keyword argument
+    const se = await hoverToken(ctx, 6, /^ratio$/, 'SE block');
     log(`hover on se(...): ${se}`);
     expect(/squeeze_excite/.test(se) && /blocks\/se\.py/.test(se) && /C = 128 \(width in this scope\), r = 4 → width 32/.test(se.replace(/`/g, '')), `imported SE hover: ${se}`);
     await shot(pg, 'se-ux-hover-import', 'hover on se(x, width, ratio=4), imported from blocks/se.py: C = 128 from `width`, its cost');
@@ -300,6 +302,9 @@ export async function uxSteps(ctx: StepContext): Promise<void> {
       await sleep(600);
       const over = await h.overflowsX(report);
       expect(!over, `the report scrolls sideways at 760 px: ${over}`);
+      // nor does any table inside its own box
+      const wide = await report.locator('.table-wrap').evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => `${e.firstElementChild?.className}: ${e.scrollWidth} > ${e.clientWidth}`));
+      expect(wide.length === 0, `tables scroll sideways at 760 px: ${wide.join('; ')}`);
       await report.locator('table.layers').first().evaluate((e) => e.scrollIntoView());
       await shot(pg, 'se-ux-760', 'a 760 px window with the side bar: the report\'s tables fit, nothing scrolls sideways');
     } finally {
