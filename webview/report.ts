@@ -37,6 +37,12 @@ function showError(message: string | null): void {
   errorBanner.textContent = message ?? '';
 }
 
+/** A count written in full, and shortened (5.42 M) where the view is narrow: both are in the page, CSS shows one. */
+function countCell(n: number | null, prefix = ''): HTMLElement {
+  if (n === null) return h('span', null, '?');
+  return h('span', { class: 'count', title: `${prefix}${int(n)}` }, h('span', { class: 'long' }, `${prefix}${int(n)}`), h('span', { class: 'short' }, `${prefix}${short(n).replace(' ', '')}`));
+}
+
 function section(title: string, ...body: (Node | null)[]): HTMLElement {
   return h('section', null, h('h2', null, title), ...body);
 }
@@ -109,7 +115,7 @@ function render(): void {
     ? table(
         ['#', 'block', 'scales', 'C', 'width', 'r', 'gate', 'variant', 'params', 'MACs', 'share (params)'],
         r.seBlocks.map((b, i) => ({
-          cells: [i, b.name, b.scaledLayer, b.channels, b.squeezedWidth, +b.ratio.toFixed(2), b.gate, b.variant, int(b.params), int(b.macs), pct(b.share.params)],
+          cells: [i, b.name, b.scaledLayer, b.channels, b.squeezedWidth, +b.ratio.toFixed(2), b.gate, b.variant, countCell(b.params), countCell(b.macs), pct(b.share.params)],
           // a JSON model shows the block in its text; a binary one has its layers' rows below
           onClick: () => (canReveal ? reveal(b.name) : highlightLayers(b.name)),
           name: b.name,
@@ -198,7 +204,7 @@ const SE_HEADER_TIPS = [
 ];
 
 interface Row {
-  cells: (string | number)[];
+  cells: (string | number | Node)[];
   onClick?: () => void;
   cls?: string;
   /** data-name of the row (what a highlight looks for). */
@@ -227,7 +233,7 @@ function table(headers: string[], rows: Row[], numeric: Set<number>, cls: string
           const tr = h(
             'tr',
             { class: `${row.cls ?? ''}${active ? ' clickable' : ''}`, onclick: active ? row.onClick : undefined, tabindex: active ? 0 : undefined, 'data-name': row.name, title: row.title },
-            ...row.cells.map((c, i) => h('td', { class: colCls(i) }, typeof c === 'string' && c.length > 12 ? breakable(c) : String(c))),
+            ...row.cells.map((c, i) => h('td', { class: colCls(i) }, typeof c === 'string' && c.length > 12 ? breakable(c) : typeof c === 'number' ? String(c) : c)),
           );
           if (active) tr.addEventListener('keydown', (e) => e.key === 'Enter' && row.onClick!());
           return tr;
@@ -240,9 +246,9 @@ function table(headers: string[], rows: Row[], numeric: Set<number>, cls: string
 function whatIfTable(r: InspectReport): HTMLElement {
   const w = r.whatIf;
   const rows: Row[] = [
-    { cells: ['no SE', int(w.baseline.params), '—', int(w.baseline.macs), '—'], cls: 'muted' },
+    { cells: ['no SE', countCell(w.baseline.params), '—', countCell(w.baseline.macs), '—'], cls: 'muted' },
     ...w.byRatio.map((x) => ({
-      cells: [`${x.r === null ? 'mixed' : +x.r.toFixed(3)}${x.own ? ' (model)' : ''}`, int(x.params), `+${int(x.paramsDelta)} (${pct(x.paramsPercent / 100)})`, int(x.macs), `+${int(x.macsDelta)} (${pct(x.macsPercent / 100, 3)})`],
+      cells: [`${x.r === null ? 'mixed' : +x.r.toFixed(3)}${x.own ? ' (model)' : ''}`, countCell(x.params), h('span', null, countCell(x.paramsDelta, '+'), ` (${pct(x.paramsPercent / 100)})`), countCell(x.macs), h('span', null, countCell(x.macsDelta, '+'), ` (${pct(x.macsPercent / 100, 3)})`)],
       cls: x.own ? 'own' : '',
     })),
   ];
@@ -352,8 +358,8 @@ function layersTable(r: InspectReport): HTMLElement {
           h('td', { class: 'mono name' }, breakable(l.name)),
           h('td', { class: 'type' }, breakable(l.type)),
           h('td', { class: 'mono opt' }, shape(l.outputShape)),
-          h('td', { class: 'num' }, int(l.params)),
-          h('td', { class: 'num' }, int(l.macs)),
+          h('td', { class: 'num' }, countCell(l.params)),
+          h('td', { class: 'num' }, countCell(l.macs)),
           h('td', { class: 'se-cell' }, l.seBlock ? seBlockLink(l.seBlock) : ''),
         ),
       ),
