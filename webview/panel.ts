@@ -36,8 +36,11 @@ function render(): void {
   busy.hidden = !v.busy;
   (busy.lastChild as HTMLElement).textContent = v.busy ?? '';
   const err = v.modelError ?? v.runError;
+  const fresh = !!err && err !== error.textContent;
   error.hidden = !err;
   error.textContent = err ?? '';
+  // the picker is at the bottom of a narrow view: a new error at its top must come into sight
+  if (fresh) requestAnimationFrame(() => error.scrollIntoView({ block: 'nearest' }));
   const run = hasModel && !v.modelError ? v.run : null;
   heatmap.set(run);
   picker.hidden = !hasModel || !!v.modelError || v.blockCount === 0;

@@ -315,7 +315,7 @@ function layersTable(r: InspectReport): HTMLElement {
   });
   const count = h('span', { class: 'muted small' });
   const cols: { key: Key | 'index'; label: string; num?: boolean; tip: string; opt?: boolean }[] = [
-    { key: 'index', label: '#', num: true, tip: 'Position in the network, counted from 0 (click to sort)' },
+    { key: 'index', label: '#', num: true, tip: 'Position in the network, counted from 0 (click to sort)', opt: true },
     { key: 'name', label: 'layer', tip: 'Layer name (click to sort)' },
     { key: 'type', label: 'type', tip: 'Layer type (click to sort)' },
     { key: 'index', label: 'output', tip: 'Output shape; None is the batch', opt: true },
@@ -354,7 +354,7 @@ function layersTable(r: InspectReport): HTMLElement {
         h(
           'tr',
           { class: `${l.seBlock ? 'se' : ''}${canReveal ? ' clickable' : ''}`, onclick: () => reveal(l.name), 'data-name': l.name, 'data-block': l.seBlock },
-          h('td', { class: 'num' }, String(i)),
+          h('td', { class: 'num opt' }, String(i)),
           h('td', { class: 'mono name' }, breakable(l.name)),
           h('td', { class: 'type' }, breakable(l.type)),
           h('td', { class: 'mono opt' }, shape(l.outputShape)),

@@ -70,7 +70,10 @@ async function inView(frame: FrameLocator, selector: string): Promise<{ top: num
 /** Moves the mouse over the first editor token on line `line` (1-based) whose text matches `token`; returns the hover's text. */
 async function hoverToken(ctx: StepContext, line: number, token: RegExp, hoverHas: string): Promise<string> {
   const { pg, h } = ctx;
-  await pg.locator('.monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } });
+  await pg.mouse.move(5, 300);
+  await pg.keyboard.press('Escape');
+  await pg.locator('.editor-group-container.active .monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } });
+  await pg.locator('.monaco-editor.focused').first().waitFor({ timeout: 10_000 });
   await pg.keyboard.press('Control+G');
   await pg.locator('.quick-input-widget .quick-input-box input').waitFor({ state: 'visible', timeout: 5000 });
   await pg.keyboard.type(String(line));
@@ -83,7 +86,7 @@ async function hoverToken(ctx: StepContext, line: number, token: RegExp, hoverHa
       if (b && Math.abs(b.y + b.height / 2 - (cur.y + cur.height / 2)) < cur.height / 2) return b;
     }
     return undefined;
-  }, 5000);
+  }, 10_000);
   await pg.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 3 });
   const hover = pg.locator('.monaco-hover').filter({ visible: true, hasText: hoverHas });
   await hover.first().waitFor({ state: 'visible', timeout: 20_000 });
@@ -253,6 +256,8 @@ export async function uxSteps(ctx: StepContext): Promise<void> {
     expect(fits.sw <= fits.cw + 1, `the error text is cut at the edge: ${fits.sw} > ${fits.cw} px`);
     const over = await h.overflowsX(panel);
     expect(!over, `the panel is cut off at ${w} px: ${over}`);
+    const seen = await inView(panel, '.banner.error');
+    expect(seen.top >= 0 && seen.bottom <= seen.vh, `the error is out of sight after the run: ${JSON.stringify(seen)}`);
     await pg.mouse.move(5, 300);
     await shot(pg, 'se-ux-narrow', `the side bar at ${w} px: distinct row labels, the truncated.jpg error wrapped`);
   }, current);
