@@ -183,28 +183,29 @@ export async function uxSteps(ctx: StepContext): Promise<void> {
 
   await check('ux: Export PNG (2x, model and image named in it) and Export JSON (as se-inspector inspect --json)', [RUN], async () => {
     const report = await h.viewFrame(pg, 'report');
-    const saveAs = async (button: string): Promise<string> => {
+    const saveAs = async (button: string, ext: string): Promise<string> => {
       await report.getByText(button, { exact: true }).first().click();
       // code-server's save dialog is a quick input holding the proposed path
       const input = pg.locator('.quick-input-widget .quick-input-box input');
       await input.waitFor({ state: 'visible', timeout: 10_000 });
       const proposed = await h.until('a proposed file name', async () => {
         const v = (await input.inputValue()).trim();
-        return /\.(png|json|md)$/.test(v) && v;
+        return v.endsWith(ext) && v;
       }, 10_000);
       await pg.keyboard.press('Enter');
+      await pg.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
       const file = proposed.replace(/^[a-z-]+:\/\/[^/]*/, '');
       await h.until(`${file} to be written`, async () => fs.existsSync(file) && fs.statSync(file).size > 0, 15_000);
       return file;
     };
-    const png = await saveAs('Export PNG');
+    const png = await saveAs('Export PNG', '.png');
     const bytes = fs.readFileSync(png);
     const cssWidth = Math.round((await report.locator('canvas.heatmap-canvas').boundingBox())!.width);
     const width = bytes.readUInt32BE(16);
     log(`exported ${png}: ${width}x${bytes.readUInt32BE(20)} px (the heatmap is ${cssWidth} CSS px wide)`);
     expect(bytes.subarray(1, 4).toString() === 'PNG' && width >= 2 * Math.max(480, cssWidth) - 2, `the PNG is ${width} px wide, not 2x ${cssWidth}`);
     fs.copyFileSync(png, path.join(SCREENSHOT_DIR, 'se-ux-exported-heatmap.png'));
-    const json = await saveAs('Export JSON');
+    const json = await saveAs('Export JSON', '.json');
     const exported = JSON.parse(fs.readFileSync(json, 'utf8')) as { seBlocks: unknown[]; model: { name: string } };
     expect(exported.seBlocks.length === 9 && exported.model.name === 'MobileNetV3Small', `the exported JSON is not the report: ${fs.readFileSync(json, 'utf8').slice(0, 120)}`);
   }, current);
