@@ -9,7 +9,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const at = (p) => join(root, p);
 const production = process.argv.includes('--production');
 // ignoreAnnotations: tfjs backends register themselves on import, which their "sideEffects" lists would let esbuild drop.
-const common = { bundle: true, ignoreAnnotations: true, platform: 'node', target: 'node20', sourcemap: !production, minify: production, logLevel: 'warning', external: ['@tensorflow/tfjs-node', 'vscode'] };
+// keepNames: error classes keep their names in the minified bundle (a log says ImageError, not `e`).
+const common = { bundle: true, keepNames: true, ignoreAnnotations: true, platform: 'node', target: 'node20', sourcemap: !production, minify: production, logLevel: 'warning', external: ['@tensorflow/tfjs-node', 'vscode'] };
 
 mkdirSync(at('dist'), { recursive: true });
 const jobs = [
@@ -36,3 +37,6 @@ await Promise.all(jobs);
 
 const wasmDir = at('node_modules/@tensorflow/tfjs-backend-wasm/dist');
 for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), at(`dist/${f}`));
+// tree-sitter (as VS Code ships it) and its Python grammar, for the Python hovers
+const treeSitterDir = at('node_modules/@vscode/tree-sitter-wasm/wasm');
+for (const f of ['tree-sitter.wasm', 'tree-sitter-python.wasm']) copyFileSync(join(treeSitterDir, f), at(`dist/${f}`));

@@ -12,7 +12,7 @@ const busy = h('div', { class: 'busy', hidden: true }, h('vscode-progress-ring')
 const error = h('div', { class: 'banner error', role: 'alert', hidden: true });
 const empty = h('p', { class: 'muted' });
 const picker = imagePicker({ compact: true });
-const heatmap = new Heatmap({ sorted: !!state.sortChannels, onSortChange: (s) => setState({ sortChannels: s }) });
+const heatmap = new Heatmap({ sorted: !!state.sortChannels, onSortChange: (s) => setState({ sortChannels: s }), drillBlock: state.drillBlock, onDrillChange: (b) => setState({ drillBlock: b }) });
 // the heatmap first: at side-bar widths the picker below it stays reachable without hiding the run
 app.replaceChildren(title, busy, error, empty, heatmap.el, picker);
 document.body.classList.add('narrow');
@@ -36,8 +36,11 @@ function render(): void {
   busy.hidden = !v.busy;
   (busy.lastChild as HTMLElement).textContent = v.busy ?? '';
   const err = v.modelError ?? v.runError;
+  const fresh = !!err && err !== error.textContent;
   error.hidden = !err;
   error.textContent = err ?? '';
+  // the picker is at the bottom of a narrow view: a new error at its top must come into sight
+  if (fresh) requestAnimationFrame(() => error.scrollIntoView({ block: 'nearest' }));
   const run = hasModel && !v.modelError ? v.run : null;
   heatmap.set(run);
   picker.hidden = !hasModel || !!v.modelError || v.blockCount === 0;
@@ -73,6 +76,7 @@ onMessage((msg) => {
       Object.assign(view, { busy: null, run: msg.run, runError: msg.error });
       return render();
     case 'report':
+    case 'highlight':
       return;
     case 'colormap':
       heatmap.setColormap(msg.colormap);

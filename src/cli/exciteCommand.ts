@@ -3,6 +3,7 @@ import { analyze } from '../analysis/report.js';
 import { openModel } from '../formats/index.js';
 import { excite, loadModel, type ExciteResult } from '../runtime/excite.js';
 import { completeShapesByExecution } from '../runtime/executionShapes.js';
+import { classCount, outputShapeOf, resolveLabels } from '../labels/index.js';
 import { ModelError } from '../util/errors.js';
 import { exciteFolder, listImages } from './exciteFolder.js';
 import { table } from './format.js';
@@ -15,6 +16,8 @@ export interface ExciteOptions {
   imageSize?: number;
   /** `--input NAME=VALUE`: values for non-image inputs. */
   inputs: Record<string, number>;
+  /** A labels file (text or JSON, one class name per output index). */
+  labels?: string;
 }
 
 /** One line saying what each model input got (the image, zeros, a given value). */
@@ -30,7 +33,8 @@ export async function runExcite(modelPath: string, imagePath: string, o: ExciteO
   if (report.seBlocks.length === 0) throw new ModelError('no SE block found, so there is no excitation to show', modelPath);
   const loaded = await loadModel(graph, { backend: o.backend as never, inputs: o.inputs });
   try {
-    const result = await excite(loaded, report, imagePath, { preprocess: o.preprocess as never });
+    const labels = outputLabels(o.labels, modelPath, outputShapeOf(graph));
+    const result = await excite(loaded, report, imagePath, { preprocess: o.preprocess as never, labels: labels?.labels });
     result.timings.load += performance.now() - t0 - result.timings.load - result.timings.run;
     if (o.json) {
       console.log(JSON.stringify({ model: modelPath, image: imagePath, ...result }, null, 1));
@@ -48,12 +52,17 @@ export async function runExcite(modelPath: string, imagePath: string, o: ExciteO
         new Set([0, 2, 3, 4, 5, 6]),
       ),
     );
-    console.log(`top-5 output: ${result.output.top5.map((t) => `${t.index}: ${t.value.toFixed(4)}`).join(', ')}`);
+    console.log(term`top-5 output${labels ? ` (labels: ${labels.source})` : ''}: ${result.output.top5.map((t) => `${t.index}${t.label ? ` ${t.label}` : ''}: ${t.value.toFixed(4)}`).join(', ')}`);
     console.log(`time: load ${result.timings.load.toFixed(0)} ms, run ${result.timings.run.toFixed(0)} ms`);
     return result.blocks.some((b) => b.nonFinite) ? 4 : 0;
   } finally {
     loaded.dispose();
   }
+}
+
+/** The labels of the model's output: --labels FILE, else the model's metadata, else ImageNet's for 1000 classes. */
+function outputLabels(file: string | undefined, modelPath: string, shape: readonly (number | null)[] | null) {
+  return resolveLabels({ file, modelPath, classes: classCount(shape) });
 }
 
 /** `excite <model> <folder>`: one summary line per image; the work spread over worker threads. */

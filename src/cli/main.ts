@@ -10,7 +10,7 @@ import { safeText } from '../util/terminal.js';
 
 const USAGE = `usage:
   se-inspector inspect <model> [--json] [--layers] [--ratios 2,4,8,16,32] [--image-size N] [--input NAME=VALUE ...]
-  se-inspector excite <model> <image> [--json] [--backend auto|tfjs-node|wasm|cpu] [--preprocess auto|raw|unit|symmetric|caffe|torch] [--input NAME=VALUE ...]
+  se-inspector excite <model> <image> [--json] [--backend auto|tfjs-node|wasm|cpu] [--preprocess auto|raw|unit|symmetric|caffe|torch] [--input NAME=VALUE ...] [--labels FILE]
   se-inspector excite <model> <folder> [--workers N] [--json] ...   (every PNG/JPEG of the folder, spread over N threads)
   se-inspector specificity <model> <folder> [--json] [--workers N] ...   (folder: one subfolder per class; per SE block: class means, score, saturation)
   se-inspector ablate <model> <folder> [--json] [--workers N] ...   (per SE block: its gate held at its mean; top-1 agreement, output change, cost)
@@ -53,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
       preprocess: { type: 'string', default: 'auto' },
       workers: { type: 'string' },
       input: { type: 'string', multiple: true },
+      labels: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -87,7 +88,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'excite') {
     if (args.length !== 2) throw new UsageError('excite takes a model file and an image file');
-    const options = { json: values.json, backend: values.backend!, preprocess: values.preprocess!, imageSize, inputs };
+    const options = { json: values.json, backend: values.backend!, preprocess: values.preprocess!, imageSize, inputs, labels: values.labels };
     if (isFolder(args[1])) {
       const workers = values.workers === undefined ? undefined : Number(values.workers);
       if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) throw new UsageError('--workers wants a whole number from 1 to 64');

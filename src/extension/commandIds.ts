@@ -4,6 +4,9 @@ export const COMMAND_TITLES = {
   chooseImage: 'Run model on image...',
   refresh: 'Refresh',
   revealLayer: 'Reveal layer in model JSON',
+  runOnFolder: 'Run model on a folder of images...',
+  exportReport: 'Export report...',
+  eventLoopDelay: 'Event-loop delay (test)',
 } as const;
 
 export type CommandName = keyof typeof COMMAND_TITLES;

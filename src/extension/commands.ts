@@ -7,11 +7,39 @@ import { pickImageByQuickPick } from './images.js';
 import { ModelReportProvider } from './modelReport.js';
 import { pickFile } from './pickFile.js';
 import type { BlocksTreeProvider } from './sidePanel.js';
+import { EventLoopProbe } from './eventLoop.js';
 
 export interface Parts {
   ctx: Ctx;
   tree: BlocksTreeProvider;
+  reports: ModelReportProvider;
 }
+
+/** A folder's model: its model.json (a tfjs model is a folder), else its only model file. */
+async function modelInFolder(folder: vscode.Uri): Promise<vscode.Uri | undefined> {
+  const names = (await vscode.workspace.fs.readDirectory(folder)).filter(([, t]) => t === vscode.FileType.File).map(([n]) => n);
+  if (names.includes('model.json')) return vscode.Uri.joinPath(folder, 'model.json');
+  const models = names.filter((n) => /\.(keras|h5|hdf5)$/i.test(n));
+  return models.length === 1 ? vscode.Uri.joinPath(folder, models[0]) : undefined;
+}
+
+async function isFolder(uri: vscode.Uri): Promise<boolean> {
+  try {
+    return ((await vscode.workspace.fs.stat(uri)).type & vscode.FileType.Directory) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The model a command runs: read first, so that a broken one says so before any image is asked for. */
+async function readableModel(ctx: Ctx, uri: vscode.Uri): Promise<boolean> {
+  const entry = await ctx.inspect(uri);
+  if (entry.report) return true;
+  void vscode.window.showErrorMessage(`SE Inspector: ${entry.error ?? 'the model could not be read'}`);
+  return false;
+}
+
+const probe = new EventLoopProbe();
 type Cmd = (...args: unknown[]) => unknown;
 
 /**
@@ -55,8 +83,13 @@ const TABLE: Record<CommandName, (p: Parts) => Cmd> = {
     ({ ctx }) =>
     async (arg) => {
       // from the palette on an open report: its model is already shown, so offer the others
-      const uri = activeModel(arg, { reports: false }) ?? (await pickModel(ctx));
+      let uri = activeModel(arg, { reports: false }) ?? (await pickModel(ctx));
       if (!uri) return undefined;
+      if (await isFolder(uri)) {
+        const inside = await modelInFolder(uri);
+        if (!inside) return void vscode.window.showWarningMessage(`SE Inspector: ${vscode.workspace.asRelativePath(uri)} holds no model.json (nor one .keras/.h5 file).`);
+        uri = inside;
+      }
       await openReport(uri);
       return uri;
     },
@@ -65,10 +98,46 @@ const TABLE: Record<CommandName, (p: Parts) => Cmd> = {
     async (arg, image) => {
       const uri = arg instanceof vscode.Uri ? arg : (ctx.focus ?? activeModel(undefined));
       if (!uri) return void vscode.window.showInformationMessage('SE Inspector: open a model first (Inspect SE model).');
-      const imagePath = typeof image === 'string' ? image : await pickImageByQuickPick(ctx);
-      if (!imagePath) return undefined;
       ctx.setFocus(uri);
+      // a given image is checked before the model (runOnImage); a picked one only for a model that can run
+      if (typeof image === 'string') return ctx.runOnImage(uri, image);
+      if (!(await readableModel(ctx, uri))) return undefined;
+      const imagePath = await pickImageByQuickPick(ctx);
+      if (!imagePath) return undefined;
       return ctx.runOnImage(uri, imagePath);
+    },
+  runOnFolder:
+    ({ ctx }) =>
+    async (arg, folderArg) => {
+      const uri = arg instanceof vscode.Uri && !(await isFolder(arg)) ? arg : (ctx.focus ?? activeModel(undefined));
+      if (!uri) return void vscode.window.showInformationMessage('SE Inspector: open a model first (Inspect SE model).');
+      if (!(await readableModel(ctx, uri))) return 0;
+      const folder = folderArg instanceof vscode.Uri ? folderArg : arg instanceof vscode.Uri && (await isFolder(arg)) ? arg : (await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: 'Run model on these images', title: 'SE Inspector: a folder of images' }))?.[0];
+      if (!folder) return 0;
+      ctx.setFocus(uri);
+      return ctx.runOnFolder(uri, folder);
+    },
+  exportReport:
+    ({ ctx, reports }) =>
+    async (arg, format) => {
+      const uri = activeModel(arg) ?? ctx.focus;
+      const view = uri && reports.viewFor(uri);
+      if (!view) return void vscode.window.showInformationMessage('SE Inspector: open a model report first.');
+      const f = format === 'json' || format === 'markdown' ? format : (await vscode.window.showQuickPick([{ label: 'Markdown', f: 'markdown' as const }, { label: 'JSON (as se-inspector inspect --json)', f: 'json' as const }], { title: 'Export the report as' }))?.f;
+      if (f) await view.exportReport(f);
+    },
+  eventLoopDelay:
+    ({ ctx }) =>
+    async (action) => {
+      // test-only (hidden unless SE_INSPECTOR_TEST is set): the e2e measures stalls of this thread
+      if (action === 'start' || action === undefined && !probe.running) {
+        probe.start();
+        ctx.log.info('event-loop probe: started');
+        return undefined;
+      }
+      const r = probe.stop();
+      ctx.log.info(`event-loop probe: max ${r.maxMs.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, mean ${r.meanMs.toFixed(1)} ms over ${(r.spanMs / 1000).toFixed(1)} s${r.stalls.length ? `; stalls: ${r.stalls.map((x) => `${x.ms} ms (${x.cpuMs} ms CPU) at ${x.at.slice(11, 23)}`).join(', ')}` : ''}`);
+      return r;
     },
   refresh:
     ({ ctx, tree }) =>
@@ -77,12 +146,15 @@ const TABLE: Record<CommandName, (p: Parts) => Cmd> = {
       tree.refresh();
     },
   revealLayer:
-    ({ ctx }) =>
+    ({ ctx, reports }) =>
     async (uri, layer) => {
       if (!(uri instanceof vscode.Uri) || typeof layer !== 'string') return false;
       if (/\.json$/i.test(uri.fsPath)) return ctx.reveal(uri, layer);
+      // a binary model has no text to show: its report shows the block's rows instead
       await openReport(uri);
-      return false;
+      const view = reports.viewFor(uri);
+      view?.highlight(layer);
+      return !!view;
     },
 };
 

@@ -1,4 +1,5 @@
 /** The extension's settings, read only here, one typed getter each. */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Colormap } from '../protocol/messages.js';
 
@@ -35,8 +36,15 @@ export class Config {
   get colormap(): Colormap {
     return oneOf(this.get('colormap'), COLORMAPS, 'viridis');
   }
+  /** The labels file (seInspector.labels), absolute; a relative path is taken from the first workspace folder. */
+  get labels(): string | undefined {
+    const v = this.get<unknown>('labels');
+    if (typeof v !== 'string' || !v.trim()) return undefined;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    return path.isAbsolute(v) || !folder ? v : path.join(folder, v);
+  }
   /** Whether a change event touches a key: `affects(e, 'colormap')`. */
-  affects(e: vscode.ConfigurationChangeEvent, key: 'backend' | 'preprocess' | 'ratios' | 'colormap'): boolean {
+  affects(e: vscode.ConfigurationChangeEvent, key: 'backend' | 'preprocess' | 'ratios' | 'colormap' | 'labels'): boolean {
     return e.affectsConfiguration(`${SECTION}.${key}`);
   }
 }

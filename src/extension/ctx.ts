@@ -6,8 +6,10 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { InspectReport } from '../analysis/report.js';
-import type { ExcitationRun } from '../protocol/messages.js';
-import { CancelledError, userMessage } from '../util/errors.js';
+import * as fs from 'node:fs/promises';
+import { probeImage } from '../image/probe.js';
+import type { ExcitationRun, RunSummary } from '../protocol/messages.js';
+import { CancelledError, InspectorError, userMessage } from '../util/errors.js';
 import { Config } from './config.js';
 import { toRun } from './excitationView.js';
 import { WorkerClient, WorkerError } from './worker/client.js';
@@ -28,6 +30,8 @@ export interface ModelEntry {
   /** Why the model could not be read (one line). */
   error?: string;
   run?: ExcitationRun;
+  /** Runs on this model, newest first (the shown `run` among them); kept across reloads. */
+  history?: ExcitationRun[];
   runError?: string;
   /** mtime of the file the report was made from. */
   mtime?: number;
@@ -36,6 +40,23 @@ export interface ModelEntry {
 export type ModelChange = { key: string; what: 'report' | 'run' | 'busy'; message?: string };
 
 export const keyOf = (uri: vscode.Uri) => uri.toString();
+
+/** Runs kept per model, and models whose runs are kept, in workspace state. */
+const HISTORY_PER_MODEL = 8;
+const HISTORY_MODELS = 12;
+const RUNS_KEY = 'seInspector.runs';
+const RECENT_IMAGES_KEY = 'seInspector.recentImages';
+
+/** One line of the run history (what the list shows). */
+export function summarize(run: ExcitationRun): RunSummary {
+  return { id: run.id, imageName: run.imageName, imagePath: run.imagePath, top1: run.top5[0] ?? null, means: run.blocks.map((b) => (Number.isFinite(b.stats.mean) ? b.stats.mean : null)), ms: run.timings.run };
+}
+
+/** The log line of an error: ours as one line (ordinary bad input), anything else with its stack (a bug). */
+export function logLine(what: string, e: unknown): string {
+  if (e instanceof InspectorError) return `${what}: ${e.message}`;
+  return `${what}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
+}
 
 export function isModelPath(p: string): boolean {
   return MODEL_EXTENSIONS.includes(path.extname(p).toLowerCase());
@@ -61,9 +82,52 @@ export class Ctx implements vscode.Disposable {
     readonly log: vscode.LogOutputChannel,
   ) {
     this.worker = new WorkerClient(path.join(extension.extensionUri.fsPath, 'dist', 'worker.cjs'), (l) => log.warn(l));
+    this.restoreRuns();
+  }
+
+  /** Runs of earlier sessions (workspace state): each model's history and last shown run. */
+  private restoreRuns(): void {
+    const saved = this.extension.workspaceState.get<Record<string, ExcitationRun[]>>(RUNS_KEY) ?? {};
+    for (const [key, runs] of Object.entries(saved)) {
+      if (!Array.isArray(runs) || !runs.length) continue;
+      try {
+        const uri = vscode.Uri.parse(key, true);
+        this.entries.set(key, { uri, run: runs[0], history: runs });
+      } catch {
+        /* a key from another version: drop it */
+      }
+    }
+  }
+
+  private saveRuns(): void {
+    const out: Record<string, ExcitationRun[]> = {};
+    const withRuns = [...this.entries.entries()].filter(([, e]) => e.history?.length).sort((a, b) => b[1].history![0].id - a[1].history![0].id);
+    for (const [key, e] of withRuns.slice(0, HISTORY_MODELS)) out[key] = e.history!.slice(0, HISTORY_PER_MODEL);
+    void this.extension.workspaceState.update(RUNS_KEY, out);
+  }
+
+  /** Images run most recently, newest first (the image quick pick offers the first one). */
+  get recentImages(): string[] {
+    return this.extension.workspaceState.get<string[]>(RECENT_IMAGES_KEY) ?? [];
+  }
+
+  private noteImage(imagePath: string): void {
+    void this.extension.workspaceState.update(RECENT_IMAGES_KEY, [imagePath, ...this.recentImages.filter((p) => p !== imagePath)].slice(0, 20));
+  }
+
+  /** Shows an earlier run of the history again. */
+  showRun(modelUri: vscode.Uri, id: number): boolean {
+    const entry = this.entries.get(keyOf(modelUri));
+    const run = entry?.history?.find((r) => r.id === id);
+    if (!entry || !run) return false;
+    entry.run = run;
+    entry.runError = undefined;
+    this._onDidChangeModel.fire({ key: keyOf(modelUri), what: 'run' });
+    return true;
   }
 
   dispose(): void {
+    clearTimeout(this.keysTimer);
     this.worker.dispose();
     this._onDidChangeModel.dispose();
     this._onDidChangeFocus.dispose();
@@ -84,8 +148,35 @@ export class Ctx implements vscode.Disposable {
     if (uri && this._focus && keyOf(uri) === keyOf(this._focus)) return;
     if (!uri) return; // keep the last model in focus when an unrelated editor becomes active
     this._focus = uri;
+    this.updateFocusKey();
     this._onDidChangeFocus.fire();
     void this.inspect(uri).then(() => this._onDidChangeFocus.fire(), () => undefined);
+  }
+
+  /** `seInspector.focusBroken`: the model in focus could not be read (no "Run model on image..." then). */
+  private updateFocusKey(): void {
+    void vscode.commands.executeCommand('setContext', 'seInspector.hasFocus', !!this._focus);
+    void vscode.commands.executeCommand('setContext', 'seInspector.focusBroken', !!this.focusEntry?.error);
+  }
+
+  private keysTimer: NodeJS.Timeout | undefined;
+  /**
+   * Context keys of the explorer's menus (package.json `when`): the names of the JSON files that are
+   * models, of the folders holding a model.json, and of the folders holding images. Debounced.
+   */
+  refreshWorkspaceKeys(delayMs = 500): void {
+    clearTimeout(this.keysTimer);
+    this.keysTimer = setTimeout(() => {
+      void (async () => {
+        const models = await this.findWorkspaceModels();
+        const images = await this.findWorkspaceImages();
+        const names = (us: vscode.Uri[]) => [...new Set(us.map((u) => path.basename(u.fsPath)))];
+        const jsons = models.filter((u) => /\.json$/i.test(u.fsPath));
+        await vscode.commands.executeCommand('setContext', 'seInspector.modelJsonNames', names(jsons));
+        await vscode.commands.executeCommand('setContext', 'seInspector.modelFolderNames', names(jsons.filter((u) => path.basename(u.fsPath) === 'model.json').map((u) => vscode.Uri.file(path.dirname(u.fsPath)))));
+        await vscode.commands.executeCommand('setContext', 'seInspector.imageFolderNames', names(images.map((u) => vscode.Uri.file(path.dirname(u.fsPath)))));
+      })().catch((e) => this.log.warn(logLine('finding the workspace models', e)));
+    }, delayMs);
   }
 
   /** The report of a model, read in the worker; cached until the file changes. Never rejects: errors land in `entry.error`. */
@@ -116,9 +207,10 @@ export class Ctx implements vscode.Disposable {
         entry.sources = undefined;
         entry.error = userMessage(e);
         // a WorkerError is the model's fault and already shown (instanceof: the production bundle renames classes)
-        if (!(e instanceof WorkerError)) this.log.error(`inspect ${uri.fsPath}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        if (!(e instanceof WorkerError)) this.log.error(logLine(`inspect ${uri.fsPath}`, e));
       }
       this.entries.set(key, entry);
+      this.updateFocusKey();
       this._onDidChangeModel.fire({ key, what: 'report' });
       if (this._focus && keyOf(this._focus) === key) this._onDidChangeFocus.fire();
       return entry;
@@ -137,30 +229,45 @@ export class Ctx implements vscode.Disposable {
     for (const e of this.entries.values()) void this.inspect(e.uri, { force: true });
   }
 
-  /** Runs the model on an image in the worker, with a cancellable progress notification. */
-  async runOnImage(modelUri: vscode.Uri, imagePath: string): Promise<ExcitationRun | undefined> {
+  /**
+   * Runs the model on an image in the worker, with a cancellable progress notification. The image
+   * is checked first (a broken image is said before the model is read), then the model.
+   */
+  async runOnImage(modelUri: vscode.Uri, imagePath: string, opts: { quiet?: boolean } = {}): Promise<ExcitationRun | undefined> {
     const key = keyOf(modelUri);
+    const image = path.basename(imagePath);
+    const entry0 = this.entries.get(key) ?? { uri: modelUri };
+    this.entries.set(key, entry0);
+    try {
+      probeImage(new Uint8Array(await fs.readFile(imagePath)), imagePath, true);
+    } catch (e) {
+      const msg = e instanceof InspectorError ? e.message : `${imagePath}: cannot be read (${(e as NodeJS.ErrnoException).code ?? userMessage(e)})`;
+      entry0.runError = msg;
+      this.log.warn(`run on ${imagePath}: ${msg}`);
+      if (!opts.quiet) void vscode.window.showErrorMessage(`SE Inspector: ${msg}`);
+      this._onDidChangeModel.fire({ key, what: 'run' });
+      return undefined;
+    }
     const entry = await this.inspect(modelUri);
     if (!entry.report) {
       void vscode.window.showErrorMessage(`SE Inspector: ${entry.error ?? 'the model could not be read'}`);
       return undefined;
     }
     const report = entry.report;
-    const image = path.basename(imagePath);
     this._onDidChangeModel.fire({ key, what: 'busy', message: `Running ${report.model.name} on ${image}…` });
     try {
+      const request = { kind: 'excite' as const, modelPath: modelUri.fsPath, imagePath, ratios: this.config.ratios, backend: this.config.backend, preprocess: this.config.preprocess, labels: this.config.labels };
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `SE Inspector: ${report.model.name} on ${image}`, cancellable: true },
-        (progress, token) =>
-          this.worker.request(
-            { kind: 'excite', modelPath: modelUri.fsPath, imagePath, ratios: this.config.ratios, backend: this.config.backend, preprocess: this.config.preprocess },
-            { token, onProgress: (message) => progress.report({ message }) },
-          ),
+        (progress, token) => this.worker.request(request, { token, onProgress: (message) => progress.report({ message }) }),
       );
       const run = toRun(result, { name: report.model.name, path: modelUri.fsPath }, imagePath);
       entry.run = run;
+      entry.history = [run, ...(entry.history ?? [])].slice(0, HISTORY_PER_MODEL);
       entry.runError = undefined;
       this.lastRun = run;
+      this.noteImage(imagePath);
+      this.saveRuns();
       this.log.info(`ran ${modelUri.fsPath} on ${imagePath}: ${run.blocks.length} blocks, backend ${run.backend} (${run.backendReason}), ${run.timings.run.toFixed(0)} ms`);
       const invalid = run.blocks.reduce((a, b) => a + b.nonFinite, 0);
       if (invalid) void vscode.window.showWarningMessage(`SE Inspector: ${invalid} excitation values are NaN/Inf (drawn hatched as invalid).`);
@@ -175,11 +282,25 @@ export class Ctx implements vscode.Disposable {
         return undefined;
       }
       entry.runError = userMessage(e);
-      this.log.error(`excite ${modelUri.fsPath} on ${imagePath}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      void vscode.window.showErrorMessage(`SE Inspector: ${entry.runError}`);
+      this.log.error(logLine(`excite ${modelUri.fsPath} on ${imagePath}`, e));
+      if (!opts.quiet) void vscode.window.showErrorMessage(`SE Inspector: ${entry.runError}`);
       this._onDidChangeModel.fire({ key, what: 'run' });
       return undefined;
     }
+  }
+
+  /** Runs the model on every PNG/JPEG of a folder, one after the other; the runs land in the history. */
+  async runOnFolder(modelUri: vscode.Uri, folder: vscode.Uri): Promise<number> {
+    const files = (await vscode.workspace.fs.readDirectory(folder)).filter(([n, t]) => t === vscode.FileType.File && /\.(png|jpe?g)$/i.test(n)).map(([n]) => path.join(folder.fsPath, n)).sort();
+    if (!files.length) {
+      void vscode.window.showWarningMessage(`SE Inspector: ${folder.fsPath} has no PNG or JPEG image.`);
+      return 0;
+    }
+    let ok = 0;
+    for (const f of files.slice(0, HISTORY_PER_MODEL).reverse()) if (await this.runOnImage(modelUri, f, { quiet: true })) ok++;
+    const skipped = files.length > HISTORY_PER_MODEL ? ` (the first ${HISTORY_PER_MODEL} of ${files.length}: the history keeps ${HISTORY_PER_MODEL})` : '';
+    void vscode.window.showInformationMessage(`SE Inspector: ran ${ok} of ${Math.min(files.length, HISTORY_PER_MODEL)} images of ${path.basename(folder.fsPath)}${skipped}.`);
+    return ok;
   }
 
   /** Shows a layer (or an SE block's first layer) in the model's JSON text, beside the report. */
@@ -247,6 +368,7 @@ export class Ctx implements vscode.Disposable {
   /** A model file changed on disk: drop its report and the layer index. */
   modelFileChanged(uri: vscode.Uri): void {
     this.workspaceIndex = undefined;
+    this.refreshWorkspaceKeys();
     const e = this.entries.get(keyOf(uri));
     if (e) void this.inspect(uri, { force: true });
   }

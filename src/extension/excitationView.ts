@@ -4,6 +4,7 @@ import type { ExciteResult } from './worker/workerProtocol.js';
 
 export function toRun(r: ExciteResult, model: { name: string; path: string }, imagePath: string): ExcitationRun {
   return {
+    id: Date.now(),
     modelName: model.name,
     modelPath: model.path,
     imagePath,
@@ -17,6 +18,8 @@ export function toRun(r: ExciteResult, model: { name: string; path: string }, im
       return { name: b.name, gateLayer: b.gateLayer, channels: b.channels, values, stats: b.stats, nonFinite: values.filter((v) => v === null).length };
     }),
     top5: r.output.top5,
+    thumbnail: r.thumbnail,
+    labelSource: r.labelSource,
     outputShape: r.output.shape,
     timings: r.timings,
   };
@@ -24,7 +27,7 @@ export function toRun(r: ExciteResult, model: { name: string; path: string }, im
 
 const csvField = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
-/** One row per (block, channel): block index, block name, channel, value ('NaN' for invalid values). */
+/** One row per (block, channel): block index and channel both from 0 (as the heatmap's tooltip), block name, value ('NaN' for invalid values). */
 export function runToCsv(run: ExcitationRun): string {
   const lines = ['block_index,block,channel,excitation'];
   run.blocks.forEach((b, i) => b.values.forEach((v, c) => lines.push(`${i},${csvField(b.name)},${c},${v === null ? 'NaN' : v}`)));

@@ -20,6 +20,7 @@ export async function pickImageByQuickPick(ctx: Ctx): Promise<string | undefined
     placeholder: 'Image to run the model on',
     find: () => ctx.findWorkspaceImages(),
     browse: 'first',
+    recent: ctx.recentImages,
     dialog: { canSelectFolders: false, filters: IMAGE_FILTERS, openLabel: 'Run model on image', title: 'SE Inspector: choose an image' },
   });
   return uri?.fsPath;

@@ -30,12 +30,12 @@ export function activate(context: vscode.ExtensionContext): Api {
   const tree = BlocksTreeProvider.register(ctx);
   context.subscriptions.push(tree);
   const heatmap = new HeatmapViewProvider(ctx);
-  context.subscriptions.push(vscode.window.registerWebviewViewProvider(HeatmapViewProvider.viewId, heatmap));
+  context.subscriptions.push(vscode.window.registerWebviewViewProvider(HeatmapViewProvider.viewId, heatmap, HeatmapViewProvider.options));
 
   const status = new BackendStatus(ctx);
   context.subscriptions.push(status);
 
-  context.subscriptions.push(...registerCommands({ ctx, tree }));
+  context.subscriptions.push(...registerCommands({ ctx, tree, reports: reports.provider }));
   context.subscriptions.push(...registerHovers(ctx));
 
   // the model in focus follows the active text editor when it shows a model JSON
@@ -54,6 +54,9 @@ export function activate(context: vscode.ExtensionContext): Api {
   const watcher = vscode.workspace.createFileSystemWatcher('**/*.{keras,h5,hdf5,json}');
   context.subscriptions.push(watcher, watcher.onDidChange((u) => ctx.modelFileChanged(u)), watcher.onDidCreate((u) => ctx.modelFileChanged(u)), watcher.onDidDelete((u) => ctx.modelFileChanged(u)));
 
+  ctx.refreshWorkspaceKeys(0);
+  // the test-only command (event-loop delay) is offered in the palette only to the e2e
+  if (process.env.SE_INSPECTOR_TEST) void vscode.commands.executeCommand('setContext', 'seInspector.testMode', true);
   log.info(`SE Inspector activated (${context.extensionUri.fsPath})`);
   return { ctx, reports: reports.provider, tree, heatmap, status };
 }

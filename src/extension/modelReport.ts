@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx.js';
-import { keyOf } from './ctx.js';
+import { keyOf, summarize } from './ctx.js';
 import { WebviewHost } from './webviewHost.js';
 
 class ModelDocument implements vscode.CustomDocument {
@@ -49,6 +49,20 @@ export class ReportView extends WebviewHost {
     return this.uri;
   }
 
+  /** A layer or SE block to bring into view once the report is shown (a link from the tree or a hover). */
+  private pendingHighlight: string | undefined;
+
+  highlight(name: string): void {
+    this.pendingHighlight = name;
+    this.flushHighlight();
+  }
+
+  private flushHighlight(): void {
+    if (!this.pendingHighlight || !this.isReady || !this.ctx.entry(this.uri)?.report) return;
+    this.post({ type: 'highlight', name: this.pendingHighlight });
+    this.pendingHighlight = undefined;
+  }
+
   protected sendAll(): void {
     const entry = this.ctx.entry(this.uri);
     if (entry && (entry.report || entry.error)) {
@@ -63,7 +77,10 @@ export class ReportView extends WebviewHost {
   private sendReport(): void {
     const entry = this.ctx.entry(this.uri);
     if (!entry) return;
-    if (entry.report) this.post({ type: 'report', report: entry.report, canReveal: /\.json$/i.test(this.uri.fsPath) });
+    if (entry.report) {
+      this.post({ type: 'report', report: entry.report, canReveal: /\.json$/i.test(this.uri.fsPath), displayPath: vscode.workspace.asRelativePath(this.uri) });
+      this.flushHighlight();
+    }
     // the view itself shows the one error message (a notification as well would say it twice)
     else if (entry.error) this.post({ type: 'error', message: entry.error, scope: 'model' });
   }
@@ -71,7 +88,7 @@ export class ReportView extends WebviewHost {
   private sendRun(): void {
     const entry = this.ctx.entry(this.uri);
     if (!entry) return;
-    this.post({ type: 'excitation', run: entry.run ?? null, error: entry.runError ?? null });
+    this.post({ type: 'excitation', run: entry.run ?? null, error: entry.runError ?? null, history: (entry.history ?? []).map(summarize) });
   }
 }
 
@@ -93,7 +110,8 @@ export class ModelReportProvider implements vscode.CustomReadonlyEditorProvider<
 
   static register(ctx: Ctx): { provider: ModelReportProvider; disposable: vscode.Disposable } {
     const provider = new ModelReportProvider(ctx);
-    const options = { webviewOptions: { retainContextWhenHidden: false }, supportsMultipleEditorsPerDocument: true };
+    // Ctrl+F finds text in the report (VS Code's find widget over the webview)
+    const options = { webviewOptions: { retainContextWhenHidden: false, enableFindWidget: true }, supportsMultipleEditorsPerDocument: true };
     const disposable = vscode.Disposable.from(
       vscode.window.registerCustomEditorProvider(ModelReportProvider.viewType, provider, options),
       vscode.window.registerCustomEditorProvider(ModelReportProvider.jsonViewType, provider, options),

@@ -9,6 +9,8 @@ export interface PickFileOptions {
   /** Where "Browse..." stands in the list. */
   browse: 'first' | 'last';
   dialog: vscode.OpenDialogOptions;
+  /** Paths listed first, in this order (most recent first); the first one found is preselected. */
+  recent?: string[];
 }
 
 export async function pickFile(o: PickFileOptions): Promise<vscode.Uri | undefined> {
@@ -21,8 +23,15 @@ export async function pickFile(o: PickFileOptions): Promise<vscode.Uri | undefin
   qp.items = [browse];
   qp.show();
   void o.find().then((uris) => {
-    const files = uris.map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri, true), uri }));
+    const rank = (u: vscode.Uri) => {
+      const i = o.recent?.indexOf(u.fsPath) ?? -1;
+      return i < 0 ? Infinity : i;
+    };
+    const ordered = o.recent?.length ? [...uris].sort((a, b) => rank(a) - rank(b)) : uris;
+    const files: Item[] = ordered.map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri, true), detail: rank(uri) === 0 ? 'last used' : undefined, uri }));
     qp.items = o.browse === 'first' ? [browse, ...files] : [...files, browse];
+    // a file, never "Browse...", is what Enter picks: the last one used, else the first of the list
+    if (files.length) qp.activeItems = [files[0]];
     qp.busy = false;
   });
   const choice = await new Promise<Item | undefined>((resolve) => {

@@ -20,11 +20,12 @@ export class BlockItem extends vscode.TreeItem {
     readonly index: number,
     modelUri: vscode.Uri,
   ) {
-    super(`${index + 1}. ${block.name}`, vscode.TreeItemCollapsibleState.None);
+    // numbered from 0, as the heatmap's tooltip and the CSV count blocks and channels
+    super(`#${index} ${block.name}`, vscode.TreeItemCollapsibleState.None);
     // short enough for a narrow side bar; the tooltip says what the share is of
     this.description = `C ${block.channels} · r ${+block.ratio.toFixed(2)} · +${pct(block.share.params)}`;
     const md = new vscode.MarkdownString(
-      `**${block.name}** scales \`${block.scaledLayer}\`\n\n` +
+      `**#${index} ${block.name}** scales \`${block.scaledLayer}\`\n\n` +
         `C = ${block.channels}, width ${block.squeezedWidth}, r = ${+block.ratio.toFixed(2)}, gate ${block.gate}, ${block.variant}\n\n` +
         `+${int(block.params)} params (${pct(block.share.params)} of the model's), +${int(block.macs)} MACs (${pct(block.share.macs, 3)} of its MACs)`,
     );
@@ -60,10 +61,11 @@ export class BlocksTreeProvider extends Disposable implements vscode.TreeDataPro
     if (this.treeView) {
       const name = this.ctx.focus ? path.basename(this.ctx.focus.fsPath) : undefined;
       // no model: no message, so that the view's welcome content (with its button) shows
+      // named by the file's name, not its absolute path: a path has no space to wrap at in a narrow side bar
       this.treeView.message = !this.ctx.focus
         ? undefined
         : e?.error
-          ? e.error.includes(name ?? '') ? e.error : `${name}: ${e.error}`
+          ? `${name}: ${e.error.split(this.ctx.focus.fsPath + ': ').join('')}`
           : !e?.report
             ? `Reading ${name}…`
             : e.report.seBlocks.length === 0
@@ -109,6 +111,7 @@ class HeatmapView extends WebviewHost {
 
   protected sendAll(): void {
     const focus = this.ctx.focus;
+    if (this.isDisposed) return;
     const e = this.ctx.focusEntry;
     const name = focus ? path.basename(focus.fsPath) : null;
     // the title names the file, as its tab does (a tfjs model.json and its .keras often share the model name)
@@ -129,6 +132,9 @@ export class HeatmapViewProvider implements vscode.WebviewViewProvider {
   get view(): HeatmapView | undefined {
     return this._view && !this._view.isDisposed ? this._view : undefined;
   }
+
+  /** The view's page is kept while hidden: coming back to the side bar shows it at once, not after a reload. */
+  static readonly options = { webviewOptions: { retainContextWhenHidden: true } };
 
   resolveWebviewView(webviewView: vscode.WebviewView): void {
     this._view?.dispose();

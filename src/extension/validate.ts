@@ -23,6 +23,7 @@ export function checkFromWebview(raw: unknown): Checked {
   switch (t) {
     case 'ready':
     case 'exportCsv':
+    case 'runFolder':
       return { ok: true, message: { type: t } };
     case 'reveal':
       return isStr(raw.layer) ? { ok: true, message: { type: t, layer: raw.layer } } : bad('layer must be a non-empty string');
@@ -42,6 +43,10 @@ export function checkFromWebview(raw: unknown): Checked {
       return isStr(raw.dataUrl, MAX_PNG_DATA_URL) && (raw.dataUrl as string).startsWith('data:image/png;base64,')
         ? { ok: true, message: { type: t, dataUrl: raw.dataUrl as string } }
         : bad('dataUrl must be a PNG data URL');
+    case 'exportReport':
+      return raw.format === 'markdown' || raw.format === 'json' ? { ok: true, message: { type: t, format: raw.format } } : bad("format must be 'markdown' or 'json'");
+    case 'showRun':
+      return typeof raw.id === 'number' && Number.isFinite(raw.id) ? { ok: true, message: { type: t, id: raw.id } } : bad('id must be a number');
     default:
       return { ok: false, reason: `unknown type '${t.slice(0, 40)}'` };
   }

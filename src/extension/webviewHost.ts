@@ -11,6 +11,8 @@ import { userMessage } from '../util/errors.js';
 import type { Ctx } from './ctx.js';
 import { Disposable } from './dispose.js';
 import { runToCsv } from './excitationView.js';
+import { logLine } from './ctx.js';
+import { reportToJson, reportToMarkdown } from './reportExport.js';
 import { droppedImagePath, pickImageByDialog, pickImageByQuickPick } from './images.js';
 import { checkFromWebview } from './validate.js';
 import { htmlFor, webviewOptions } from './webviewHtml.js';
@@ -124,7 +126,7 @@ export abstract class WebviewHost extends Disposable {
       return;
     }
     this.handle(checked.message).catch((e) => {
-      this.ctx.log.error(`${this.view} webview: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      this.ctx.log.error(logLine(`${this.view} webview`, e));
       void vscode.window.showErrorMessage(`SE Inspector: ${userMessage(e)}`);
     });
   }
@@ -175,9 +177,41 @@ export abstract class WebviewHost extends Disposable {
         void vscode.window.setStatusBarMessage(`SE Inspector: saved ${path.basename(target.fsPath)}`, 3000);
         return;
       }
+      case 'exportReport':
+        return this.exportReport(m.format);
+      case 'showRun': {
+        const uri = this.modelUri();
+        if (uri) this.ctx.showRun(uri, m.id);
+        return;
+      }
+      case 'runFolder': {
+        const uri = this.modelUri();
+        if (!uri) return void vscode.window.showInformationMessage('SE Inspector: open a model first.');
+        const picked = await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: 'Run model on these images', title: 'SE Inspector: a folder of images' });
+        if (picked?.[0]) await this.ctx.runOnFolder(uri, picked[0]);
+        return;
+      }
       default:
         assertNever(m);
     }
+  }
+
+  /** Saves the model's report: Markdown, or JSON as `se-inspector inspect --json` prints it. */
+  async exportReport(format: 'markdown' | 'json'): Promise<void> {
+    const uri = this.modelUri();
+    const entry = uri ? this.ctx.entry(uri) : undefined;
+    if (!uri || !entry?.report) return void vscode.window.showInformationMessage('SE Inspector: the model has no report to export.');
+    const md = format === 'markdown';
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const stem = `${entry.report.model.name.replace(/[^\w.-]/g, '_')}-report.${md ? 'md' : 'json'}`;
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: folder ? vscode.Uri.joinPath(folder, stem) : undefined,
+      filters: md ? { Markdown: ['md'] } : { JSON: ['json'] },
+      title: md ? 'Export the report as Markdown' : 'Export the report as JSON (as se-inspector inspect --json)',
+    });
+    if (!target) return;
+    await fs.writeFile(target.fsPath, md ? reportToMarkdown(entry.report, vscode.workspace.asRelativePath(uri), entry.run) : reportToJson(entry.report));
+    void vscode.window.setStatusBarMessage(`SE Inspector: saved ${path.basename(target.fsPath)}`, 3000);
   }
 
   protected currentRun() {

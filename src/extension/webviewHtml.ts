@@ -47,7 +47,7 @@ export function renderHtml(p: HtmlParts): string {
 <title>${escapeAttr(p.title)}</title>
 </head>
 <body data-view="${p.view}">
-<div id="app" role="main"><p class="muted">Loading…</p></div>
+<div id="app" role="main"><div class="loading" role="status"><span class="spinner"></span><span>${escapeAttr(p.view === 'report' ? `Reading ${p.title.replace(/^SE report: /, '')}…` : 'Loading…')}</span></div></div>
 <script nonce="${nonce}" src="${escapeAttr(p.scriptUri)}"></script>
 </body>
 </html>`;

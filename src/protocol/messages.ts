@@ -25,6 +25,8 @@ export interface ExcitationRow {
 
 /** One run of the model on one image. */
 export interface ExcitationRun {
+  /** When the run finished (ms since the epoch): tells a new run from one shown before. */
+  id: number;
   modelName: string;
   modelPath: string;
   imagePath: string;
@@ -34,7 +36,12 @@ export interface ExcitationRun {
   preprocess: string;
   inputShape: (number | null)[];
   blocks: ExcitationRow[];
-  top5: { index: number; value: number }[];
+  /** The output's five largest values; `label` is the class name where one is known. */
+  top5: { index: number; value: number; label?: string }[];
+  /** Where the labels come from (a file, the model's metadata, ImageNet built in). */
+  labelSource?: string;
+  /** The image as the model saw it (resized to its input), a small PNG data URL. */
+  thumbnail?: string;
   outputShape: (number | null)[];
   timings: { load: number; run: number };
 }
@@ -56,6 +63,13 @@ export namespace ToWebview {
     report: InspectReport;
     /** Whether the model is a text file whose layers can be revealed. */
     canReveal: boolean;
+    /** The model's path as the user knows it (relative to the workspace). */
+    displayPath: string;
+  }
+  /** Bring a layer or an SE block (its row and its layers' rows) into view. */
+  export interface Highlight {
+    type: 'highlight';
+    name: string;
   }
   /** One line for the user; the view shows it instead of (or above) its content. */
   export interface Error {
@@ -69,6 +83,8 @@ export namespace ToWebview {
     run: ExcitationRun | null;
     /** Why the last run failed (the previous run, if any, stays shown). */
     error: string | null;
+    /** Earlier runs on this model, newest first (one row each; the shown one is `run`). */
+    history?: RunSummary[];
   }
   export interface SetColormap {
     type: 'colormap';
@@ -80,8 +96,19 @@ export namespace ToWebview {
     modelName: string | null;
     blockCount: number;
   }
-  export type Message = Init | Busy | Report | Error | Excitation | SetColormap | Focus;
+  export type Message = Init | Busy | Report | Highlight | Error | Excitation | SetColormap | Focus;
   export type Type = Message['type'];
+}
+
+/** One line of the run history: enough to list it and to ask for it again. */
+export interface RunSummary {
+  id: number;
+  imageName: string;
+  imagePath: string;
+  top1: { index: number; value: number; label?: string } | null;
+  /** Mean gate value per SE block, network order. */
+  means: (number | null)[];
+  ms: number;
 }
 
 export namespace FromWebview {
@@ -114,7 +141,21 @@ export namespace FromWebview {
   export interface ExportCsv {
     type: 'exportCsv';
   }
-  export type Message = Ready | Reveal | ChooseImage | DropImage | ExportPng | ExportCsv;
+  /** Save the report: Markdown, or JSON as the CLI's `inspect --json` prints it. */
+  export interface ExportReport {
+    type: 'exportReport';
+    format: 'markdown' | 'json';
+  }
+  /** Show an earlier run of the history again. */
+  export interface ShowRun {
+    type: 'showRun';
+    id: number;
+  }
+  /** Run the model on every image of a folder (chosen by dialog). */
+  export interface RunFolder {
+    type: 'runFolder';
+  }
+  export type Message = Ready | Reveal | ChooseImage | DropImage | ExportPng | ExportCsv | ExportReport | ShowRun | RunFolder;
   export type Type = Message['type'];
 }
 
@@ -124,4 +165,8 @@ export interface WebviewState {
   layerSort?: { key: string; desc: boolean };
   sortChannels?: boolean;
   scrollY?: number;
+  /** The newest run the page has scrolled to (a new one scrolls the heatmap into view). */
+  seenRunId?: number;
+  /** The block expanded under the heatmap (its gates as a sorted bar chart). */
+  drillBlock?: string;
 }

@@ -25,6 +25,8 @@ export interface ExciteOptions {
   overrideGates?: ReadonlyMap<string, Float32Array>;
   /** Also return every output value (`output.values`), not only the top 5. */
   fullOutput?: boolean;
+  /** Class names by output index (src/labels): each top-5 entry gets its `label`. */
+  labels?: readonly string[];
 }
 
 export interface BlockStats {
@@ -61,7 +63,7 @@ export interface ExciteResult {
   /** What each model input got: the image, zeros, or a value given with `--input` (inputs.ts). */
   inputs: InputUse[];
   blocks: BlockExcitation[];
-  output: { shape: number[]; top5: { index: number; value: number }[]; nonFinite: number; values?: number[] };
+  output: { shape: number[]; top5: { index: number; value: number; label?: string }[]; nonFinite: number; values?: number[] };
   /** Milliseconds: loading the model (when excite loaded it), preparing the input, the forward pass. */
   timings: { load: number; preprocess: number; run: number };
 }
@@ -174,7 +176,7 @@ export async function excite(model: LoadedModel, report: InspectReport, input: E
     imageSize,
     inputs: run.inputs,
     blocks,
-    output: { shape: out.shape, top5: topK(out.data, 5), nonFinite: blockStats(out.data).nonFinite, ...(options.fullOutput ? { values: Array.from(out.data) } : {}) },
+    output: { shape: out.shape, top5: topK(out.data, 5).map((t) => (options.labels?.[t.index] ? { ...t, label: options.labels[t.index] } : t)), nonFinite: blockStats(out.data).nonFinite, ...(options.fullOutput ? { values: Array.from(out.data) } : {}) },
     timings: { load: model.timings.total, preprocess: t1 - t0, run: run.ms },
   };
 }

@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { makeWorkspace } from '../integration/makeFixtures.js';
+import { prepareUxWorkspace, uxSteps } from './steps/ux.js';
 import {
   type CodeServer,
   ROOT,
@@ -223,8 +224,9 @@ async function hoverHeatmapRow(page: Page, frame: FrameLocator, row: number, xFr
   await canvas.scrollIntoViewIfNeeded({ timeout: 5000 });
   const box = await canvas.boundingBox();
   expect(box, 'the heatmap canvas has no box');
-  // rows start 4 px from the top and are 16 px high (heatmap.ts); the plot is the right part
-  await page.mouse.move(box.x + box.width * xFraction, box.y + 4 + 16 * row + 8);
+  // rows start data-top px from the top and are data-row-height px high (heatmap.ts); the plot is the right part
+  const rowH = Number((await canvas.getAttribute('data-row-height')) ?? 16);
+  await page.mouse.move(box.x + box.width * xFraction, box.y + Number((await canvas.getAttribute('data-top')) ?? 4) + rowH * row + rowH / 2);
   const tip = frame.locator('.heatmap-tooltip');
   await tip.waitFor({ state: 'visible', timeout: 5000 });
   return (await tip.innerText()).replace(/\s+/g, ' ').trim();
@@ -281,6 +283,8 @@ async function scenario(args: Args): Promise<void> {
   // screenshots of an earlier run (e.g. se-FAILED-*) would pass for this one's
   for (const f of fs.existsSync(SCREENSHOT_DIR) ? fs.readdirSync(SCREENSHOT_DIR) : []) if (/^se-.*\.png$/.test(f)) fs.rmSync(path.join(SCREENSHOT_DIR, f));
   await makeWorkspace(folder);
+  prepareUxWorkspace(folder);
+  process.env.SE_INSPECTOR_TEST = '1'; // offers the test-only event-loop command (steps/ux.ts)
   fs.writeFileSync(path.join(folder, 'bad.keras'), 'this is a text file, not a Keras model\n');
   const modelJson = fs.readFileSync(path.join(folder, 'models/tfjs/model.json'), 'utf8');
 
@@ -296,7 +300,7 @@ async function scenario(args: Args): Promise<void> {
       const dirs = fs.readdirSync(cs.profile.extensionsDir).filter((d) => d.startsWith(`${EXTENSION_ID}-`));
       expect(dirs.length === 1, `expected one ${EXTENSION_ID}-* folder in ${cs.profile.extensionsDir}, found ${JSON.stringify(dirs)}`);
       const dir = path.join(cs.profile.extensionsDir, dirs[0]);
-      for (const f of ['package.json', 'dist/extension.cjs', 'dist/worker.cjs', 'dist/tfjs-backend-wasm.wasm', 'media/dist/report.js', 'media/dist/panel.js', 'media/inspector.css']) {
+      for (const f of ['package.json', 'dist/extension.cjs', 'dist/worker.cjs', 'dist/tfjs-backend-wasm.wasm', 'dist/tree-sitter.wasm', 'dist/tree-sitter-python.wasm', 'media/dist/report.js', 'media/dist/panel.js', 'media/inspector.css']) {
         expect(fs.existsSync(path.join(dir, f)), `the installed extension has no ${f}`);
       }
       for (const f of ['node_modules', 'src', 'test', 'webview', 'dist/extension.cjs.map']) expect(!fs.existsSync(path.join(dir, f)), `the installed extension contains ${f}`);
@@ -344,8 +348,8 @@ async function scenario(args: Args): Promise<void> {
       const first = await hoverHeatmapRow(pg, report, 0);
       const last = await hoverHeatmapRow(pg, report, 8);
       log(`heatmap tooltip, row 1: ${first}; row 9: ${last}`);
-      expect(/multiply · block 1 of 9/.test(first), `row 1 tooltip: ${first}`);
-      expect(/multiply_8 · block 9 of 9/.test(last) && /channel \d+ of 256/.test(last), `row 9 tooltip: ${last}`);
+      expect(/multiply · block #0 of 9/.test(first), `row 1 tooltip: ${first}`);
+      expect(/multiply_8 · block #8 of 9/.test(last) && /channel #\d+ of 256/.test(last), `row 9 tooltip: ${last}`);
       expect((await report.locator('.top5 li').count()) === 5, 'expected a top-5 list');
       const info = await report.locator('.heatmap-info').innerText();
       expect(/cifar10_se on chelsea\.png · backend (wasm|cpu|tfjs-node)/.test(info), `heatmap info: ${info}`);
@@ -362,8 +366,8 @@ async function scenario(args: Args): Promise<void> {
       const tree = pg.locator('.part.sidebar .pane', { has: pg.locator('.pane-header', { hasText: 'SE Blocks' }) }).locator('.monaco-list-row');
       await until('9 rows in the SE Blocks tree', async () => (await tree.count()) === 9);
       const labels = await tree.allInnerTexts();
-      // a row's text is its label and its description: "1. multiply" + "C 64 · r 8 · +0.05% params"
-      expect(/^1\. multiply\s*C 64\b/.test(labels[0]) && /^9\. multiply_8\s*C 256\b/.test(labels[8]), `tree rows: ${JSON.stringify(labels)}`);
+      // a row's text is its label and its description: "#0 multiply" + "C 64 · r 8 · +0.05% params"
+      expect(/^#0 multiply\s*C 64\b/.test(labels[0]) && /^#8 multiply_8\s*C 256\b/.test(labels[8]), `tree rows: ${JSON.stringify(labels)}`);
       const panel = await viewFrame(pg, 'panel');
       await panel.locator('canvas.heatmap-canvas').waitFor({ state: 'visible', timeout: 30_000 });
       const title = await panel.locator('.panel-title').innerText();
@@ -374,7 +378,7 @@ async function scenario(args: Args): Promise<void> {
       const over = await overflowsX(panel);
       expect(!over, `the panel is cut off: ${over}`);
       const tip = await hoverHeatmapRow(pg, panel, 6, 0.7);
-      expect(/block 7 of 9/.test(tip), `panel tooltip: ${tip}`);
+      expect(/block #6 of 9/.test(tip), `panel tooltip: ${tip}`);
       await pg.mouse.move(5, 300);
       log(`side bar ${await sidebarWidth(pg)} px wide`);
       await shot(pg, 'se-side-panel', 'the SE Inspector side bar: SE Blocks tree (9) and the Excitation view with the chelsea.png run');
@@ -389,7 +393,7 @@ async function scenario(args: Args): Promise<void> {
       const over = await overflowsX(panel);
       expect(!over, `the panel is cut off at ${w} px: ${over}`);
       const tip = await hoverHeatmapRow(pg, panel, 2, 0.7);
-      expect(/block 3 of 9/.test(tip), `panel tooltip at ${w} px: ${tip}`);
+      expect(/block #2 of 9/.test(tip), `panel tooltip at ${w} px: ${tip}`);
       await pg.mouse.move(5, 300);
       await shot(pg, 'se-side-panel-narrow', `the side bar at ${w} px: tree and heatmap still readable`);
       await dragSidebarTo(pg, 320);
@@ -458,6 +462,8 @@ async function scenario(args: Args): Promise<void> {
       expect((await report.locator('.banner.error').filter({ visible: true }).count()) === 0, 'an error banner is still shown');
       await shot(pg, 'se-after-error', 'after bad.keras: the report of models/tfjs/model.json (9 SE blocks)');
     }, current);
+
+    await uxSteps({ pg, cs, folder, check, shot, current, h: { viewFrame, pick, quickOpen, until, showSeInspector, dragSidebarTo, overflowsX, extensionLog } });
 
     const themed = async (theme: string, cls: RegExp, bodyClass: string, name: string) => {
       await setTheme(pg, theme, cls);

@@ -32,7 +32,7 @@ test('package.json: custom editor, views, settings', () => {
   // One viewType per priority: VS Code rejects a second contribution of the same viewType.
   assert.deepEqual(eds.map((e) => e.viewType), ['seInspector.modelReport', 'seInspector.modelReportJson']);
   assert.deepEqual(pkg.contributes.views.seInspector.map((v: { id: string }) => v.id), ['seInspector.blocks', 'seInspector.heatmap']);
-  assert.deepEqual(Object.keys(pkg.contributes.configuration.properties).sort(), ['seInspector.backend', 'seInspector.colormap', 'seInspector.preprocess', 'seInspector.ratios']);
+  assert.deepEqual(Object.keys(pkg.contributes.configuration.properties).sort(), ['seInspector.backend', 'seInspector.colormap', 'seInspector.labels', 'seInspector.preprocess', 'seInspector.ratios']);
 });
 
 test('webview HTML: strict CSP with a fresh nonce per render, no remote sources, no inline script', () => {

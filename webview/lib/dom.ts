@@ -35,3 +35,18 @@ export function svg(tag: string, attrs: Record<string, string | number> = {}, ..
 // Numbers are written the same in the views as in the CLI and hovers (a pure module without imports).
 export { int, pct, short } from '../../src/util/format.js';
 export const shape = (s: readonly (number | null)[] | null | undefined) => (s ? `(${s.map((d) => (d === null ? 'None' : d)).join(', ')})` : '?');
+
+/**
+ * Text that may wrap where a name has its joints (after _ / . :, before a capital after a small
+ * letter: "expanded_conv_3", "GlobalAveragePooling2D") and nowhere else: <wbr> between the parts,
+ * so copy and find still see the name whole.
+ */
+export function breakable(text: string): DocumentFragment {
+  const f = document.createDocumentFragment();
+  const parts = text.split(/(?<=[_/.:])|(?<=[a-z])(?=[A-Z])/);
+  parts.forEach((p, i) => {
+    if (i) f.append(document.createElement('wbr'));
+    f.append(p);
+  });
+  return f;
+}

@@ -20,6 +20,9 @@ import { openModel } from '../../formats/index.js';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { completeShapesByExecution, excite, loadModel, runtimeMemory, setWasmDirectory } from '../../runtime/index.js';
+import { decodeImageFile } from '../../image/decode.js';
+import { modelInputThumbnail } from '../../image/thumbnail.js';
+import { classCount, outputShapeOf, resolveLabels } from '../../labels/index.js';
 import { CancelledError, InspectorError, ModelError, userMessage } from '../../util/errors.js';
 import type {
   DebugRequest,
@@ -169,9 +172,13 @@ function oneRunAtATime<T>(id: number, signal: AbortSignal, fn: () => Promise<T>)
 }
 
 async function run(id: number, r: ExciteRequest, signal: AbortSignal): Promise<ExciteResult> {
+  // the image first: a broken image is said before the (slower) model is read
+  send({ id, progress: 'reading the image' });
+  const image = decodeImageFile(r.imagePath);
   send({ id, progress: 'reading the model' });
   // The graph inspect shows: shapes no rule knows measured by running the model (already in this run's turn).
   const graph = await completeShapesByExecution(await openModel(r.modelPath), { backend: r.backend, signal });
+  const labels = resolveLabels({ file: r.labels, modelPath: r.modelPath, classes: classCount(outputShapeOf(graph)) });
   const report = analyze(graph, r.ratios);
   if (report.seBlocks.length === 0) throw new ModelError('no SE block found, so there is no excitation to show', r.modelPath);
   if (signal.aborted) throw new CancelledError();
@@ -180,9 +187,11 @@ async function run(id: number, r: ExciteRequest, signal: AbortSignal): Promise<E
   try {
     if (signal.aborted) throw new CancelledError();
     send({ id, progress: 'running' });
-    const result = await excite(loaded, report, r.imagePath, { preprocess: r.preprocess as never, signal });
+    const result = await excite(loaded, report, image, { preprocess: r.preprocess as never, signal, labels: labels?.labels });
     if (signal.aborted) throw new CancelledError();
-    return result as unknown as ExciteResult;
+    const [, h, w] = result.inputShape;
+    const thumbnail = typeof h === 'number' && typeof w === 'number' ? modelInputThumbnail(image, w, h) : undefined;
+    return { ...(result as unknown as ExciteResult), thumbnail, labelSource: labels?.source };
   } finally {
     loaded.dispose();
   }

@@ -13,6 +13,8 @@ export interface ExciteRequest {
   ratios: number[];
   backend: 'auto' | 'tfjs-node' | 'wasm' | 'cpu';
   preprocess: string;
+  /** A labels file (the seInspector.labels setting), else the model's metadata or ImageNet's. */
+  labels?: string;
 }
 /** The worker's memory, for leak checks and diagnostics. Answered at once (not queued behind runs). */
 export interface MemoryRequest {
@@ -52,8 +54,12 @@ export interface ExciteResult {
   preprocess: string;
   inputShape: (number | null)[];
   blocks: { name: string; gateLayer: string; channels: number; excitation: number[]; stats: { min: number; mean: number; max: number; std: number }; nonFinite: number }[];
-  output: { shape: (number | null)[]; top5: { index: number; value: number }[] };
+  output: { shape: (number | null)[]; top5: { index: number; value: number; label?: string }[] };
   timings: { load: number; run: number };
+  /** The image as the model saw it: a small PNG data URL. */
+  thumbnail?: string;
+  /** Where the top-5 labels come from, when there are any. */
+  labelSource?: string;
 }
 
 export interface MemoryResult {
