@@ -5,6 +5,7 @@
  * stored as float16), equal functions get one name. Tolerances follow the constants' stored precision.
  */
 import type { GraphNode, StoredPrecision } from '../graph/types.js';
+import { own } from '../util/lookup.js';
 
 /** Sample points: both sides of every kink of the known functions (0, +-3, +-2.5, 6). */
 export const SAMPLES = [-8, -6, -5, -4, -3.5, -3, -2.5, -2, -1.5, -1, -0.6, -0.3, -0.1, 0, 0.1, 0.3, 0.6, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8];
@@ -152,9 +153,9 @@ export function evaluateNode(node: GraphNode, inputs: Float64Array[], constants:
     return map((i) => (x[i] > 0 ? x[i] : a * x[i]));
   }
   if (op === 'ClipByValue' && ops.length === 3) return map((i) => Math.min(Math.max(operand(ops[0], i), operand(ops[1], i)), operand(ops[2], i)));
-  const u = UNARY[op];
+  const u = own(UNARY, op);
   if (u && ops.length === 1) return map((i) => u(x[i]));
-  const b = BINARY[op];
+  const b = own(BINARY, op);
   if (b && ops.length >= 2) return map((i) => ops.slice(1).reduce((acc, o) => b(acc, operand(o, i)), operand(ops[0], i)));
   if (op === 'AddN') return map((i) => inputs.reduce((a, v) => a + v[i], 0));
   return undefined;
@@ -163,7 +164,7 @@ export function evaluateNode(node: GraphNode, inputs: Float64Array[], constants:
 /** Keras activation layers: Activation(name), ReLU(max_value, negative_slope, threshold), LeakyReLU, ELU. */
 function kerasLayerFunction(node: GraphNode): Unary | undefined {
   const a = node.attrs;
-  if (node.op === 'Activation') return ACTIVATIONS[a.activation ?? ''];
+  if (node.op === 'Activation') return own(ACTIVATIONS, a.activation ?? '');
   if (node.op === 'LeakyReLU') {
     const s = a.negativeSlope ?? 0.3;
     return (x) => (x > 0 ? x : s * x);
@@ -182,5 +183,5 @@ export function fusedFunction(node: GraphNode): Unary | undefined {
     const s = node.attrs.negativeSlope;
     return (x) => (x > 0 ? x : s * x);
   }
-  return ACTIVATIONS[a];
+  return own(ACTIVATIONS, a);
 }

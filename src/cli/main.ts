@@ -29,12 +29,13 @@ function ratiosOf(text: string | undefined): number[] | undefined {
 
 /** `--input NAME=VALUE` flags, by name. */
 function inputValuesOf(flags: string[] | undefined): Record<string, number> {
-  const out: Record<string, number> = {};
+  // no prototype: a model input may be named `constructor`
+  const out: Record<string, number> = Object.create(null);
   for (const f of flags ?? []) {
     const m = /^([^=]+)=(.+)$/.exec(f);
     const v = m ? Number(m[2]) : NaN;
     if (!m || !Number.isFinite(v)) throw new UsageError(`--input wants NAME=NUMBER, like downsample_ratio=0.5, got '${f}'`);
-    if (m[1] in out) throw new UsageError(`--input ${m[1]} is given twice`);
+    if (Object.hasOwn(out, m[1])) throw new UsageError(`--input ${m[1]} is given twice`);
     out[m[1]] = v;
   }
   return out;

@@ -6,6 +6,7 @@
  * pooling and a multiply), and the imports that bring such a function from another file.
  */
 import TreeSitter from '@vscode/tree-sitter-wasm';
+import { own } from '../util/lookup.js';
 
 type TS = typeof import('@vscode/tree-sitter-wasm');
 type Node = InstanceType<TS['Node']>;
@@ -382,10 +383,10 @@ const ALIASES: Record<string, string> = { Convolution2D: 'Conv2D', Convolution1D
 /** Where a layer call and the model's layer of that name disagree: its type, units or filters. */
 export function callVsLayer(call: Call, layer: { type: string; outputShape: readonly (number | null)[] | null }): string[] {
   const out: string[] = [];
-  const callType = ALIASES[call.callee] ?? call.callee;
+  const callType = own(ALIASES, call.callee) ?? call.callee;
   // only a Keras layer class (capitalised) can disagree on type; a helper function is not one
   if (/^[A-Z]/.test(callType) && callType !== layer.type) out.push(`the call makes a \`${callType}\`, the model's layer is a \`${layer.type}\``);
-  const argName = WIDTH_ARG[callType];
+  const argName = own(WIDTH_ARG, callType);
   if (argName && callType === layer.type) {
     const a = call.args.find((x) => x.name === argName) ?? call.args.find((x) => !x.name);
     const want = numberLiteral(a?.literal);

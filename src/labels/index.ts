@@ -21,7 +21,8 @@ function fromJsonValue(v: unknown): string[] | undefined {
   if (Array.isArray(v)) return v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
   if (v && typeof v === 'object') {
     const entries = Object.entries(v as Record<string, unknown>);
-    if (!entries.length || !entries.every(([k, x]) => /^\d+$/.test(k) && (typeof x === 'string' || (Array.isArray(x) && typeof x[x.length - 1] === 'string')))) return undefined;
+    // indices beyond any real output are refused rather than made into a billion-entry array
+    if (!entries.length || !entries.every(([k, x]) => /^\d{1,6}$/.test(k) && (typeof x === 'string' || (Array.isArray(x) && typeof x[x.length - 1] === 'string')))) return undefined;
     const out: string[] = [];
     // {"0": "tench"} or Keras' imagenet_class_index.json {"0": ["n01440764", "tench"]}
     for (const [k, x] of entries) out[Number(k)] = typeof x === 'string' ? x : (x as string[])[(x as string[]).length - 1];

@@ -8,6 +8,7 @@ import type { NodeAttrs, Shape, StoredPrecision, TensorRef, WeightSpec } from '.
 import { FormatError } from '../../util/errors.js';
 import { isObject, type ModelReader } from '../reader.js';
 import { parseManifest, readShardBytes, readWeights, type ManifestWeight } from './weightsManifest.js';
+import { own } from '../../util/lookup.js';
 
 type Json = Record<string, any>;
 
@@ -232,7 +233,7 @@ function graphAttrs(d: Json, attr: Json, constArgs: { position: number; name: st
     a.fusedOps = fused;
     for (const f of fused) {
       if (f === 'BiasAdd' || f === 'Add' || f === 'FusedBatchNorm') continue;
-      const act = FUSED_ACTIVATIONS[f];
+      const act = own(FUSED_ACTIVATIONS, f);
       if (!act) throw new FormatError(`node '${d.name}' (${op}) fuses '${f}', which is not supported`, path);
       a.activation = act;
     }

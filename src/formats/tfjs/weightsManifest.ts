@@ -6,6 +6,7 @@ import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { WeightStore } from '../../graph/types.js';
 import { FormatError } from '../../util/errors.js';
+import { own } from '../../util/lookup.js';
 
 export interface ManifestWeight {
   name: string;
@@ -62,9 +63,13 @@ export function parseManifest(modelPath: string, manifest: unknown): Manifest {
       const dtype = String(w.dtype ?? 'float32');
       const q = isObj(w.quantization) ? w.quantization : undefined;
       const stored = q ? String(q.dtype) : dtype;
-      if (!(stored in BYTES) || !(dtype in BYTES)) throw new FormatError(`weight '${w.name}' has unsupported dtype '${stored}'`, modelPath);
+      const storedBytes = own(BYTES, stored);
+      if (storedBytes === undefined || own(BYTES, dtype) === undefined) throw new FormatError(`weight '${w.name}' has unsupported dtype '${stored}'`, modelPath);
+      // Integer quantization without its affine map would need an invented scale: refuse (tfjs' writer always stores both).
+      if (q && (stored === 'uint8' || stored === 'uint16') && !(Number.isFinite(q.scale) && Number.isFinite(q.min)))
+        throw new FormatError(`weight '${w.name}' is quantized to ${stored} without a numeric scale and min: its values cannot be recovered`, modelPath);
       const count = (w.shape as number[]).reduce((a, b) => a * b, 1);
-      const bytes = count * BYTES[stored];
+      const bytes = count * storedBytes;
       total += bytes;
       if (!Number.isSafeInteger(bytes) || total > MAX_WEIGHT_BYTES)
         throw new FormatError(`refused: weights declare ${total > 1e12 ? `${(total / 1e12).toFixed(1)} TB` : `${total} bytes`} (weight '${w.name}' of shape ${JSON.stringify(w.shape)}), beyond the ${MAX_WEIGHT_BYTES / 1024 ** 3} GB limit`, modelPath);
@@ -172,8 +177,7 @@ function decode(w: ManifestWeight, bytes: Uint8Array): Float32Array {
   if (q?.dtype === 'float16') return Float32Array.from(new Uint16Array(copy), halfToFloat);
   if (q) {
     const raw = q.dtype === 'uint8' ? new Uint8Array(copy) : new Uint16Array(copy);
-    const scale = q.scale ?? 1;
-    const min = q.min ?? 0;
+    const { scale, min } = q as { scale: number; min: number }; // both checked when the manifest was read
     return Float32Array.from(raw, (v) => v * scale + min);
   }
   if (w.dtype === 'int32') return Float32Array.from(new Int32Array(copy));

@@ -1,5 +1,6 @@
 import type { Dim, GraphNode, Shape } from '../types.js';
 import { fail, normAxis, operandShapes, operandValue, perSample, type OpRule, type StaticValues } from './rule.js';
+import { own } from '../../util/lookup.js';
 
 /** Numpy broadcasting of two shapes; open dims stay open. */
 export function broadcast(node: GraphNode, a: Shape, b: Shape): Shape {
@@ -51,7 +52,7 @@ const ARITHMETIC: Record<string, (a: number, b: number) => number> = {
 
 /** Shape arithmetic on small integer vectors known statically (`size * 2` before a resize), with scalar constants. */
 function arithmetic(node: GraphNode, inputs: Shape[], values: StaticValues): number[] | null {
-  const fn = ARITHMETIC[node.op];
+  const fn = own(ARITHMETIC, node.op);
   if (!fn || node.domain !== 'tf' || node.weights.length + inputs.length !== 2) return null;
   const scalars = node.attrs.scalars ?? [];
   const at = (p: number) => {

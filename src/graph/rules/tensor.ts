@@ -5,6 +5,7 @@
  */
 import type { Dim, GraphNode, Shape } from '../types.js';
 import { fail, normAxis, one, operandShapes, operandValue, type OpRule, type StaticValues } from './rule.js';
+import { own } from '../../util/lookup.js';
 
 const mul = (d: Dim, k: number): Dim => (d === null ? null : d * k);
 const div = (node: GraphNode, d: Dim, k: number): Dim => {
@@ -168,7 +169,7 @@ const sameShape: OpRule = {
   outputShape: (node, inputs) => first(node, inputs),
   value(node, _inputs, values) {
     const v = operandValue(node, 0, values);
-    const f = VALUE_FNS[node.op];
+    const f = own(VALUE_FNS, node.op);
     return v && f ? v.map(f) : null;
   },
 };
