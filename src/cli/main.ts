@@ -23,7 +23,8 @@ class UsageError extends Error {}
 function ratiosOf(text: string | undefined): number[] | undefined {
   if (text === undefined) return undefined;
   const r = text.split(',').map((s) => Number(s.trim()));
-  if (r.length === 0 || r.some((x) => !Number.isFinite(x) || x <= 0)) throw new UsageError(`--ratios wants positive numbers like 2,4,8,16,32, got '${text}'`);
+  // r < 1 would widen the bottleneck past C; a denormal like 1e-320 makes widths infinite.
+  if (r.length === 0 || r.some((x) => !Number.isFinite(x) || x < 1 || x > 4096)) throw new UsageError(`--ratios wants reduction ratios from 1 to 4096 like 2,4,8,16,32, got '${text}'`);
   return r;
 }
 

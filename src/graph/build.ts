@@ -55,6 +55,7 @@ export function buildGraph(spec: GraphSpec, options: BuildOptions = {}): ModelGr
   // The image input is the one reports describe; other inputs (states, ratios) may leave even their rank open.
   const image = spec.inputs[imageInputIndex(spec.inputs)];
   const declared = image.shape ?? [];
+  for (const i of spec.inputs) if (i.shape) checkInputShape(i.name, i.shape, spec.path);
   const inputShapes = new Map(spec.inputs.map((i) => [i.name, i.shape && fillOpenImageSize(i.shape, options.assumedImageSize ?? 224, notes, i.name)]));
   for (const i of spec.inputs) if (!i.shape) notes.push(`input '${i.name}' declares no shape (not even its rank): shapes that depend on it are unknown`);
 
@@ -90,7 +91,8 @@ export function buildGraph(spec: GraphSpec, options: BuildOptions = {}): ModelGr
           outs = rule.outputShapes ? rule.outputShapes(node, given, vals) : [rule.outputShape(node, given, vals)];
         } catch (e) {
           // A converted graph nobody here wrote: a rule that does not fit one node leaves its shape unknown, not the model refused.
-          if (!(e instanceof ModelError) || raw.domain !== 'tf') throw e;
+          if (!(e instanceof ModelError)) throw e;
+          if (raw.domain !== 'tf') throw e.file ? e : new ModelError(e.message, spec.path);
           failed.push(e.message);
           outs = [];
         }
@@ -130,6 +132,21 @@ export function buildGraph(spec: GraphSpec, options: BuildOptions = {}): ModelGr
     loadWeights: spec.loadWeights,
     loadGraphModel: spec.loadGraphModel,
   };
+}
+
+/** Largest input side and per-sample size we count or run: beyond them a model is refused, not grown without bound. */
+export const MAX_INPUT_SIDE = 16384;
+export const MAX_INPUT_ELEMENTS = 2 ** 28;
+
+/** A declared input: every size a whole number of at least 1 (or open), within the limits. */
+function checkInputShape(name: string, shape: Shape, path: string): void {
+  if (shape.some((d) => d !== null && !(Number.isInteger(d) && d >= 1)))
+    throw new FormatError(`input '${name}' declares the shape ${JSON.stringify(shape)}: every size must be a whole number of at least 1 (or open)`, path);
+  const sides = shape.slice(1, 3);
+  const perSample = shape.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1);
+  if (shape.length === 4 && sides.some((d) => d !== null && d > MAX_INPUT_SIDE))
+    throw new FormatError(`refused: input '${name}' declares ${sides.join(' x ')} pixels, beyond the limit of ${MAX_INPUT_SIDE} per side`, path);
+  if (perSample > MAX_INPUT_ELEMENTS) throw new FormatError(`refused: input '${name}' declares ${perSample} values per sample, beyond the limit of ${MAX_INPUT_ELEMENTS}`, path);
 }
 
 /** Appends in place (copying the list per call made 100,000 layers quadratic). */

@@ -1,5 +1,5 @@
 import type { GraphNode, Shape } from '../types.js';
-import { channels, fail, one, operandShapes, operandValue, pair, param, windowOutput, type OpRule } from './rule.js';
+import { channels, checkWindow, fail, one, operandShapes, operandValue, pair, param, positiveSize, windowOutputChecked, type OpRule } from './rule.js';
 
 /** Spatial output of a 2D window over NHWC input. */
 function spatial(node: GraphNode, input: Shape, kernel: [number, number]): [number | null, number | null] {
@@ -8,9 +8,10 @@ function spatial(node: GraphNode, input: Shape, kernel: [number, number]): [numb
   const [dh, dw] = pair(node.attrs.dilations, 1);
   const padding = node.attrs.padding ?? 'valid';
   const pads = node.attrs.pads ?? [[0, 0], [0, 0]];
+  checkWindow(node, kernel, [sh, sw], [dh, dw], pads);
   return [
-    windowOutput(input[1], kernel[0], sh, padding, dh, pads[0][0] + pads[0][1]),
-    windowOutput(input[2], kernel[1], sw, padding, dw, pads[1][0] + pads[1][1]),
+    windowOutputChecked(node, 'height', input[1], kernel[0], sh, padding, dh, pads[0][0] + pads[0][1]),
+    windowOutputChecked(node, 'width', input[2], kernel[1], sw, padding, dw, pads[1][0] + pads[1][1]),
   ];
 }
 
@@ -33,7 +34,12 @@ const conv2d: OpRule = {
   outputShape(node, inputs) {
     const x = one(node, inputs);
     const [h, w] = spatial(node, x, pair(node.attrs.kernelSize, 1));
-    return [x[0], h, w, node.attrs.filters ?? fail(node, 'has no filters')];
+    const filters = positiveSize(node, 'filters', node.attrs.filters);
+    // Keras: groups divide both the input channels and the filters.
+    const groups = positiveSize(node, 'groups', node.attrs.groups ?? 1);
+    const cin = x[3];
+    if (typeof cin === 'number' && (cin % groups !== 0 || filters % groups !== 0)) fail(node, `groups=${groups} must divide both its ${cin} input channels and its ${filters} filters`);
+    return [x[0], h, w, filters];
   },
   weights(node, inputs) {
     const cin = channels(node, one(node, inputs));
@@ -57,7 +63,7 @@ const depthwise: OpRule = {
   outputShape(node, inputs) {
     const x = one(node, inputs);
     const [h, w] = spatial(node, x, pair(node.attrs.kernelSize, 1));
-    return [x[0], h, w, channels(node, x) * (node.attrs.depthMultiplier ?? 1)];
+    return [x[0], h, w, channels(node, x) * positiveSize(node, 'depth_multiplier', node.attrs.depthMultiplier ?? 1)];
   },
   weights(node, inputs) {
     const cin = channels(node, one(node, inputs));
@@ -79,7 +85,8 @@ const separable: OpRule = {
   outputShape(node, inputs) {
     const x = one(node, inputs);
     const [h, w] = spatial(node, x, pair(node.attrs.kernelSize, 1));
-    return [x[0], h, w, node.attrs.filters ?? fail(node, 'has no filters')];
+    positiveSize(node, 'depth_multiplier', node.attrs.depthMultiplier ?? 1);
+    return [x[0], h, w, positiveSize(node, 'filters', node.attrs.filters)];
   },
   weights(node, inputs) {
     const cin = channels(node, one(node, inputs));

@@ -1,11 +1,11 @@
 import { broadcast } from './merge.js';
-import { channels, fail, one, operandShapes, param, perSample, type OpRule } from './rule.js';
+import { channels, fail, one, operandShapes, param, perSample, positiveSize, type OpRule } from './rule.js';
 
 const dense: OpRule = {
   ops: ['Dense'],
   outputShape(node, inputs) {
     const x = one(node, inputs);
-    return [...x.slice(0, -1), node.attrs.units ?? fail(node, 'has no units')];
+    return [...x.slice(0, -1), positiveSize(node, 'units', node.attrs.units)];
   },
   weights(node, inputs) {
     const cin = channels(node, one(node, inputs));

@@ -22,6 +22,18 @@ export function broadcast(node: GraphNode, a: Shape, b: Shape): Shape {
 }
 
 const MULTIPLIES = new Set(['Multiply', 'ops.Multiply', 'tf.Mul']);
+/** Keras merge layers (not the numpy-like ops.*), which align the batch axis before broadcasting. */
+const KERAS_MERGES = new Set(['Add', 'Multiply', 'Subtract', 'Average', 'Maximum', 'Minimum']);
+
+/**
+ * Keras' Merge layers expand a lower-rank input at axis 1 until the ranks match (merging.py,
+ * `_reshape_required`): an SE gate [N, C] times a 1 x 1 map [N, 1, 1, C] is [N, 1, 1, C], never
+ * broadcast against the batch axis as numpy would.
+ */
+function batchAligned(inputs: Shape[]): Shape[] {
+  const rank = Math.max(...inputs.map((s) => s.length));
+  return inputs.map((s) => (s.length >= rank || s.length === 0 ? s : [s[0], ...Array<Dim>(rank - s.length).fill(1), ...s.slice(1)]));
+}
 
 /** Elementwise merges. Multiplies count one MAC per output element (the SE scale); adds count none. */
 const elementwise: OpRule = {
@@ -35,7 +47,7 @@ const elementwise: OpRule = {
   ],
   outputShape(node, inputs) {
     // TF constant operands broadcast too (a [C] bias, a [1, 1, 1, C] folded BatchNorm scale, a grid).
-    const all = node.domain === 'tf' ? operandShapes(node, inputs) : inputs;
+    const all = node.domain === 'tf' ? operandShapes(node, inputs) : KERAS_MERGES.has(node.op) ? batchAligned(inputs) : inputs;
     if (all.length === 0) fail(node, 'has no input');
     return all.reduce((acc, s) => broadcast(node, acc, s));
   },

@@ -1,5 +1,5 @@
 import type { Shape } from '../types.js';
-import { channels, fail, normAxis, one, operandValue, pair, perSample, windowOutput, type OpRule } from './rule.js';
+import { channels, checkWindow, fail, normAxis, one, operandValue, pair, perSample, windowOutputChecked, type OpRule } from './rule.js';
 
 const pool2d: OpRule = {
   ops: ['MaxPooling2D', 'AveragePooling2D', 'tf.MaxPool', 'tf.AvgPool'],
@@ -9,7 +9,8 @@ const pool2d: OpRule = {
     const [ph, pw] = pair(node.attrs.poolSize, 2);
     const [sh, sw] = pair(node.attrs.strides ?? node.attrs.poolSize, 2);
     const padding = node.attrs.padding ?? 'valid';
-    return [x[0], windowOutput(x[1], ph, sh, padding), windowOutput(x[2], pw, sw, padding), x[3]];
+    checkWindow(node, [ph, pw], [sh, sw]);
+    return [x[0], windowOutputChecked(node, 'height', x[1], ph, sh, padding), windowOutputChecked(node, 'width', x[2], pw, sw, padding), x[3]];
   },
 };
 

@@ -29,6 +29,7 @@ function tfTarget(node: Parameters<OpRule['outputShape']>[0], x: Shape, t: numbe
 }
 
 function resolveTarget(node: Parameters<OpRule['outputShape']>[0], x: Shape, target: Dim[], batch: Dim = x[0]): Shape {
+  if (target.some((d) => d !== null && d !== -1 && !(Number.isInteger(d) && d >= 1))) fail(node, `target shape ${JSON.stringify(target)} has a size that is neither a whole number of at least 1 nor -1`);
   const total = perSample(x);
   const known = target.filter((d) => d !== -1 && d !== null) as number[];
   const product = known.reduce((a, b) => a * b, 1);
@@ -79,11 +80,13 @@ const zeroPad: OpRule = {
     // TF pads every dimension, the channels included (BlazeFace pads channels before its residual adds).
     if (all) {
       if (all.length !== x.length) fail(node, `pads ${all.length} dimensions of a rank-${x.length} tensor`);
+      if (!all.flat().every((q) => Number.isInteger(q) && (q >= 0 || node.op !== 'ZeroPadding2D'))) fail(node, `paddings must be whole numbers${node.op === 'ZeroPadding2D' ? ' of at least 0' : ''}, got ${JSON.stringify(all)}`);
       return x.map((d, i) => (d === null ? null : d + all[i][0] + all[i][1]));
     }
     // TF paddings computed at run time from an open size: unknown statically.
     if (node.domain === 'tf' && !node.attrs.pads) return null;
     const p = node.attrs.pads ?? fail(node, 'has no padding amounts');
+    if (!p.flat().every((q) => Number.isInteger(q) && q >= 0)) fail(node, `paddings must be whole numbers of at least 0, got ${JSON.stringify(p)}`);
     const add = (d: Dim, q: number[]) => (d === null ? null : d + q[0] + q[1]);
     return [x[0], add(x[1], p[0]), add(x[2], p[1]), x[3]];
   },
@@ -94,8 +97,13 @@ const cropping: OpRule = {
   outputShape(node, inputs) {
     const x = one(node, inputs);
     const p = node.attrs.pads ?? fail(node, 'has no cropping amounts');
-    const sub = (d: Dim, q: number[]) => (d === null ? null : d - q[0] - q[1]);
-    return [x[0], sub(x[1], p[0]), sub(x[2], p[1]), x[3]];
+    if (!p.flat().every((q) => Number.isInteger(q) && q >= 0)) fail(node, `croppings must be whole numbers of at least 0, got ${JSON.stringify(p)}`);
+    const sub = (d: Dim, q: number[], axis: string) => {
+      if (d === null) return null;
+      if (d - q[0] - q[1] < 1) fail(node, `cropping ${q[0]} + ${q[1]} from a ${axis} of ${d} leaves nothing`);
+      return d - q[0] - q[1];
+    };
+    return [x[0], sub(x[1], p[0], 'height'), sub(x[2], p[1], 'width'), x[3]];
   },
 };
 

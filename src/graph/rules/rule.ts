@@ -63,6 +63,35 @@ export function pair(value: number[] | undefined, fallback: number): [number, nu
 }
 
 /** Keras/TF output length of a windowed op (conv_utils.convOutputLength). */
+const whole = (v: number, min: number) => Number.isInteger(v) && v >= min;
+
+/**
+ * What Keras checks of a windowed layer (conv_utils, the layer constructors): kernel sizes, strides
+ * and dilations are whole numbers of at least 1, paddings whole and not negative. A model that
+ * breaks one is refused, not counted with a kernel of 1.5 or a stride of 0.
+ */
+export function checkWindow(node: GraphNode, kernel: readonly number[], strides: readonly number[], dilations: readonly number[] = [1, 1], pads?: readonly (readonly number[])[]): void {
+  const want = (what: string, v: readonly number[]) => fail(node, `${what} must be whole numbers of at least 1, got ${JSON.stringify(v)}`);
+  if (!kernel.every((k) => whole(k, 1))) want('kernel sizes', kernel);
+  if (!strides.every((s) => whole(s, 1))) want('strides', strides);
+  if (!dilations.every((d) => whole(d, 1))) want('dilations', dilations);
+  if (pads && !pads.flat().every((p) => whole(p, 0))) fail(node, `paddings must be whole numbers of at least 0, got ${JSON.stringify(pads)}`);
+}
+
+/** A size a layer config gives (units, filters, a target dim): a whole number of at least 1. */
+export function positiveSize(node: GraphNode, what: string, v: number | undefined): number {
+  if (v === undefined) fail(node, `has no ${what}`);
+  if (!whole(v, 1)) fail(node, `${what} must be a whole number of at least 1, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** A window's output length, refused when the window leaves nothing (a kernel larger than its valid input). */
+export function windowOutputChecked(node: GraphNode, axis: string, size: number | null, kernel: number, stride: number, padding: string, dilation = 1, padTotal = 0): number | null {
+  const out = windowOutput(size, kernel, stride, padding, dilation, padTotal);
+  if (out === 0) fail(node, `its ${axis} window of ${(kernel - 1) * dilation + 1} does not fit the input's ${size}${padTotal ? ` (+${padTotal} padding)` : ''}: the output would be empty`);
+  return out;
+}
+
 export function windowOutput(size: number | null, kernel: number, stride: number, padding: string, dilation = 1, padTotal = 0): number | null {
   if (size === null) return null;
   const k = (kernel - 1) * dilation + 1;
