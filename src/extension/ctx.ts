@@ -153,7 +153,7 @@ export class Ctx implements vscode.Disposable {
         { location: vscode.ProgressLocation.Notification, title: `SE Inspector: ${report.model.name} on ${image}`, cancellable: true },
         (progress, token) =>
           this.worker.request(
-            { kind: 'excite', modelPath: modelUri.fsPath, imagePath, ratios: this.config.ratios, backend: this.config.backend, preprocess: this.config.preprocess },
+            { kind: 'excite', modelPath: modelUri.fsPath, imagePath, ratios: this.config.ratios, backend: this.config.backend, threads: this.config.threads, preprocess: this.config.preprocess },
             { token, onProgress: (message) => progress.report({ message }) },
           ),
       );

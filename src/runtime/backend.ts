@@ -15,19 +15,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as wasmBackend from '@tensorflow/tfjs-backend-wasm';
 import { RuntimeError } from '../util/errors.js';
 
-/**
- * Every backend a user can ask for, in `auto`'s order after `auto` itself: the one list the CLI,
- * the extension's setting and the worker read (package.json's enum is checked against it).
- * `onnx` is onnxruntime-node (src/runtime/onnx); the others are TensorFlow.js backends.
- */
-export const BACKEND_REQUESTS = ['auto', 'onnx', 'tfjs-node', 'wasm', 'cpu'] as const;
-export type BackendRequest = (typeof BACKEND_REQUESTS)[number];
-/** The TensorFlow.js backends. */
-export type BackendName = Exclude<BackendRequest, 'auto' | 'onnx'>;
+import type { BackendName, BackendRequest } from './backendNames.js';
 
-export function isBackendRequest(v: unknown): v is BackendRequest {
-  return (BACKEND_REQUESTS as readonly unknown[]).includes(v);
-}
+export { BACKEND_REQUESTS, isBackendRequest, type BackendName, type BackendRequest } from './backendNames.js';
 
 export interface BackendInfo {
   /** The backend that really runs (as checked with tf.getBackend()). */

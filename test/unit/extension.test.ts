@@ -7,6 +7,7 @@ import { COMMAND_PREFIX, COMMAND_TITLES } from '../../src/extension/commandIds.j
 import { runToCsv, toRun } from '../../src/extension/excitationView.js';
 import { checkFromWebview } from '../../src/extension/validate.js';
 import { csp, renderHtml } from '../../src/extension/webviewHtml.js';
+import { BACKEND_REQUESTS } from '../../src/runtime/backendNames.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
 
@@ -32,7 +33,12 @@ test('package.json: custom editor, views, settings', () => {
   // One viewType per priority: VS Code rejects a second contribution of the same viewType.
   assert.deepEqual(eds.map((e) => e.viewType), ['seInspector.modelReport', 'seInspector.modelReportJson']);
   assert.deepEqual(pkg.contributes.views.seInspector.map((v: { id: string }) => v.id), ['seInspector.blocks', 'seInspector.heatmap']);
-  assert.deepEqual(Object.keys(pkg.contributes.configuration.properties).sort(), ['seInspector.backend', 'seInspector.colormap', 'seInspector.preprocess', 'seInspector.ratios']);
+  const props = pkg.contributes.configuration.properties;
+  assert.deepEqual(Object.keys(props).sort(), ['seInspector.backend', 'seInspector.colormap', 'seInspector.preprocess', 'seInspector.ratios', 'seInspector.threads']);
+  // the setting offers exactly the runtime's backends, auto first, each described
+  assert.deepEqual(props['seInspector.backend'].enum, [...BACKEND_REQUESTS]);
+  assert.equal(props['seInspector.backend'].enumDescriptions.length, BACKEND_REQUESTS.length);
+  assert.equal(props['seInspector.threads'].default, 0);
 });
 
 test('webview HTML: strict CSP with a fresh nonce per render, no remote sources, no inline script', () => {

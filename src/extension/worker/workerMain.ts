@@ -10,7 +10,7 @@
  * - Nothing a request does can stop the thread: every failure is answered as a one-line error,
  *   and exceptions outside any request are reported to the host's log, not thrown.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
@@ -18,7 +18,7 @@ import { analyze } from '../../analysis/report.js';
 import { openModel } from '../../formats/index.js';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { excite, loadModel, runtimeMemory, setWasmDirectory } from '../../runtime/index.js';
+import { excite, isBackendRequest, loadModel, runtimeMemory, setWasmDirectory, type LoadedModel } from '../../runtime/index.js';
 import { CancelledError, InspectorError, ModelError, userMessage } from '../../util/errors.js';
 import type {
   DebugRequest,
@@ -31,6 +31,7 @@ import type {
   MemoryRequest,
   MemoryResult,
   Request,
+  UnloadResult,
   WorkerData,
 } from './workerProtocol.js';
 
@@ -83,10 +84,12 @@ function checkRequest(r: unknown): Request {
       str('modelPath');
       str('imagePath');
       ratios();
-      if (!['auto', 'tfjs-node', 'wasm', 'cpu'].includes(o.backend as string)) throw new BadRequest(`unknown backend ${JSON.stringify(o.backend)}`);
+      if (!isBackendRequest(o.backend)) throw new BadRequest(`unknown backend ${JSON.stringify(o.backend)}`);
       str('preprocess');
+      if (o.threads !== undefined && !(Number.isInteger(o.threads) && (o.threads as number) >= 0 && (o.threads as number) <= 256)) throw new BadRequest("'threads' must be a whole number from 0 to 256");
       break;
     case 'memory':
+    case 'unload':
       break;
     case 'debug':
       if (!options.debugRequests) throw new BadRequest('debug requests are disabled in this worker');
@@ -162,23 +165,52 @@ function oneRunAtATime<T>(id: number, signal: AbortSignal, fn: () => Promise<T>)
   });
 }
 
+/**
+ * The last model run, kept loaded: the next image on the same file (same size and mtime), backend
+ * and threads runs at once, without reading and uploading the weights again (an onnx session or
+ * the TF.js tensors). Another model replaces it (the old one is freed first: one model's weights
+ * at a time); `unload` drops it.
+ */
+let kept: { key: string; path: string; loaded: LoadedModel } | undefined;
+
+function unloadKept(): UnloadResult {
+  const path = kept?.path ?? null;
+  kept?.loaded.dispose();
+  kept = undefined;
+  return { unloaded: path };
+}
+
 async function run(id: number, r: ExciteRequest, signal: AbortSignal): Promise<ExciteResult> {
   send({ id, progress: 'reading the model' });
-  const graph = await openModel(r.modelPath);
+  let st;
+  try {
+    st = statSync(r.modelPath);
+  } catch {
+    st = undefined; // openModel names the problem
+  }
+  const key = JSON.stringify([r.modelPath, st?.size, st?.mtimeMs, r.backend, r.threads ?? 0]);
+  const reuse = kept?.key === key ? kept : undefined;
+  const graph = reuse?.loaded.graph ?? (await openModel(r.modelPath));
   const report = analyze(graph, r.ratios);
   if (report.seBlocks.length === 0) throw new ModelError('no SE block found, so there is no excitation to show', r.modelPath);
   if (signal.aborted) throw new CancelledError();
-  send({ id, progress: 'loading weights' });
-  const loaded = await loadModel(graph, { backend: r.backend, signal });
-  try {
-    if (signal.aborted) throw new CancelledError();
-    send({ id, progress: 'running' });
-    const result = await excite(loaded, report, r.imagePath, { preprocess: r.preprocess as never, signal });
-    if (signal.aborted) throw new CancelledError();
-    return result as unknown as ExciteResult;
-  } finally {
-    loaded.dispose();
+  let loaded = reuse?.loaded;
+  if (!loaded) {
+    unloadKept();
+    send({ id, progress: 'loading weights' });
+    loaded = await loadModel(graph, { backend: r.backend, signal, capture: report.seBlocks.map((b) => b.gateLayer), threads: r.threads || undefined });
+    if (signal.aborted) {
+      loaded.dispose();
+      throw new CancelledError();
+    }
+    kept = { key, path: r.modelPath, loaded };
   }
+  send({ id, progress: 'running' });
+  const result = await excite(loaded, report, r.imagePath, { preprocess: r.preprocess as never, signal });
+  if (signal.aborted) throw new CancelledError();
+  // The model stayed loaded: this result says how long loading took when it happened, not now.
+  if (reuse) result.timings.load = 0;
+  return result as unknown as ExciteResult;
 }
 
 let gcFunction: (() => void) | null | undefined;
@@ -205,7 +237,7 @@ function collectGarbage(): boolean {
 function memory(r: MemoryRequest): MemoryResult {
   const gc = r.gc ? collectGarbage() : false;
   const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
-  return { threadId, tensors: runtimeMemory(), process: { rss, heapTotal, heapUsed, external, arrayBuffers }, gc, busy: controllers.size - 1 };
+  return { threadId, tensors: runtimeMemory(), process: { rss, heapTotal, heapUsed, external, arrayBuffers }, gc, busy: controllers.size - 1, keptModel: kept?.path ?? null };
 }
 
 async function debug(r: DebugRequest): Promise<DebugResult> {
@@ -241,6 +273,8 @@ function handle(id: number, r: Request, signal: AbortSignal): Promise<unknown> {
       return oneRunAtATime(id, signal, () => run(id, r, signal));
     case 'memory':
       return Promise.resolve(memory(r));
+    case 'unload':
+      return oneRunAtATime(id, signal, async () => unloadKept());
     case 'debug':
       return debug(r);
   }
