@@ -9,7 +9,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const at = (p) => join(root, p);
 const production = process.argv.includes('--production');
 // ignoreAnnotations: tfjs backends register themselves on import, which their "sideEffects" lists would let esbuild drop.
-const common = { bundle: true, ignoreAnnotations: true, platform: 'node', target: 'node20', sourcemap: !production, minify: production, logLevel: 'warning', external: ['@tensorflow/tfjs-node', 'vscode'] };
+const common = { bundle: true, ignoreAnnotations: true, platform: 'node', target: 'node20', sourcemap: !production, minify: production, logLevel: 'warning', external: ['@tensorflow/tfjs-node', 'onnxruntime-node', 'vscode'] };
 
 mkdirSync(at('dist'), { recursive: true });
 const jobs = [

@@ -11,6 +11,7 @@ export interface ExciteOptions {
   backend: string;
   preprocess: string;
   imageSize?: number;
+  threads?: number;
 }
 
 export async function runExcite(modelPath: string, imagePath: string, o: ExciteOptions): Promise<number> {
@@ -18,7 +19,7 @@ export async function runExcite(modelPath: string, imagePath: string, o: ExciteO
   const graph = await openModel(modelPath, { assumedImageSize: o.imageSize });
   const report = analyze(graph);
   if (report.seBlocks.length === 0) throw new ModelError('no SE block found, so there is no excitation to show', modelPath);
-  const loaded = await loadModel(graph, { backend: o.backend as never });
+  const loaded = await loadModel(graph, { backend: o.backend as never, capture: report.seBlocks.map((b) => b.gateLayer), threads: o.threads });
   try {
     const result = await excite(loaded, report, imagePath, { preprocess: o.preprocess as never });
     result.timings.load += performance.now() - t0 - result.timings.load - result.timings.run;
@@ -52,7 +53,7 @@ export async function runExciteFolder(entry: URL, modelPath: string, folder: str
   // Fail fast, in this thread, on a model that cannot be run at all.
   const report = analyze(await openModel(modelPath, { assumedImageSize: o.imageSize }));
   if (report.seBlocks.length === 0) throw new ModelError('no SE block found, so there is no excitation to show', modelPath);
-  const r = await exciteFolder(entry, { model: modelPath, backend: o.backend, preprocess: o.preprocess, imageSize: o.imageSize }, images, o.workers);
+  const r = await exciteFolder(entry, { model: modelPath, backend: o.backend, preprocess: o.preprocess, imageSize: o.imageSize, threads: o.threads }, images, o.workers);
   if (o.json) console.log(JSON.stringify({ model: modelPath, folder, ...r }, null, 1));
   else {
     console.log(`${report.model.name}: ${images.length} images on ${r.workers} worker threads in ${r.wallMs.toFixed(0)} ms`);

@@ -21,6 +21,8 @@ export interface FolderJob {
   backend: string;
   preprocess: string;
   imageSize?: number;
+  /** Threads of one run per worker (onnx); default: the cores shared out among the workers. */
+  threads?: number;
 }
 
 type ToWorker = { image: string } | { done: true };
@@ -42,10 +44,12 @@ export async function exciteFolder(entry: URL, job: Omit<FolderJob, 'role'>, ima
   const queue = [...images];
   const results: FolderResult['images'] = [];
   const n = Math.max(1, Math.min(workers, images.length));
+  // onnx runs on several threads itself: the workers share the cores rather than each taking all.
+  const threads = job.threads ?? Math.max(1, Math.floor(availableParallelism() / n));
   await Promise.all(
     Array.from({ length: n }, () =>
       new Promise<void>((resolve, reject) => {
-        const w = new Worker(entry, { workerData: { ...job, role: 'se-inspector-excite-worker' } satisfies FolderJob });
+        const w = new Worker(entry, { workerData: { ...job, threads, role: 'se-inspector-excite-worker' } satisfies FolderJob });
         const next = () => {
           const image = queue.shift();
           w.postMessage((image ? { image } : { done: true }) satisfies ToWorker);
@@ -79,7 +83,7 @@ export async function runFolderWorker(): Promise<void> {
   try {
     const graph = await openModel(job.model, { assumedImageSize: job.imageSize });
     report = analyze(graph);
-    loaded = await loadModel(graph, { backend: job.backend as never, warmup: true });
+    loaded = await loadModel(graph, { backend: job.backend as never, warmup: true, capture: report.seBlocks.map((b) => b.gateLayer), threads: job.threads });
   } catch (e) {
     port.postMessage({ ready: true, error: userMessage(e) } satisfies FromWorker);
     return;

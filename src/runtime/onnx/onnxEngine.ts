@@ -17,6 +17,7 @@ import { CancelledError, RuntimeError } from '../../util/errors.js';
 import type { ComputeInfo, Engine, EngineLoadOptions, EngineRunOptions, EngineRunResult, HostTensor, InputTensor } from '../engine.js';
 import { encodeModel } from './onnxProto.js';
 import { convertToOnnx, unsupportedForOnnx } from './toOnnx.js';
+import { memorySink, tempModelFolder } from './weightSink.js';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -56,27 +57,33 @@ interface Built {
 async function build(graph: ModelGraph, capture: readonly string[], threads: number, signal?: AbortSignal): Promise<Built> {
   if (!ort) throw new RuntimeError(`backend 'onnx' is not available: ${loadFailure ?? 'onnxruntime-node was not loaded'}`);
   if (!graph.loadWeights) throw new RuntimeError(`architecture only, no weights (${graph.format}): the model cannot be run; open the .keras/.h5 or tfjs model with its weights`, graph.path);
-  let converted: ReturnType<typeof convertToOnnx> | undefined = convertToOnnx(graph, await graph.loadWeights(), capture);
+  const weights = await graph.loadWeights();
   if (signal?.aborted) throw new CancelledError();
-  const { outputNames, captureNames, weightBytes } = converted;
-  const bytes = encodeModel(converted.graph, 'se-inspector');
-  const externalData = converted.files;
-  converted = undefined; // the node list and weight views go once the session has its own copies
-  let session: InferenceSession;
+  const folder = tempModelFolder();
+  const inMemory = folder ? undefined : memorySink();
   try {
-    session = await ort.InferenceSession.create(bytes, {
+    const converted = convertToOnnx(graph, weights, folder ?? inMemory!, capture);
+    if (signal?.aborted) throw new CancelledError();
+    const { outputNames, captureNames, weightBytes } = converted;
+    const bytes = encodeModel(converted.graph, 'se-inspector');
+    const options: InferenceSession.SessionOptions = {
       executionProviders: ['cpu'],
       graphOptimizationLevel: 'all',
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
       logSeverityLevel: 3,
-      externalData,
-    });
-  } catch (e) {
-    throw new RuntimeError(`onnxruntime could not load the converted model: ${String((e as Error)?.message ?? e).split('\n')[0]}`, graph.path);
+    };
+    let session: InferenceSession;
+    try {
+      session = folder ? await ort.InferenceSession.create(folder.finish(bytes), options) : await ort.InferenceSession.create(bytes, { ...options, externalData: inMemory!.files });
+    } catch (e) {
+      throw new RuntimeError(`onnxruntime could not load the converted model: ${String((e as Error)?.message ?? e).split('\n')[0]}`, graph.path);
+    }
+    return { session, captures: new Set(capture), outputNames, captureNames, weightBytes };
+  } finally {
+    folder?.remove();
   }
-  return { session, captures: new Set(capture), outputNames, captureNames, weightBytes };
 }
 
 export async function loadOnnxEngine(graph: ModelGraph, options: EngineLoadOptions & { capture?: readonly string[]; reason: string }): Promise<Engine> {

@@ -1,7 +1,7 @@
 /**
  * Writes an ONNX ModelProto (onnx/onnx.proto, the fields we use) with protobufjs' Writer. The
- * weights never enter the protobuf: every initializer points at an in-memory "external data file"
- * (`location`), handed to onnxruntime beside the model bytes, so the weights exist once on our side.
+ * weights never enter the protobuf: every large initializer points into an external data file
+ * (`location`, `offset`), written as the weights stream (see weightSink.ts).
  */
 import protobuf from 'protobufjs/minimal.js';
 
@@ -20,10 +20,10 @@ export interface OnnxNode {
 }
 
 /**
- * An initializer whose bytes live in `location` (an in-memory external file) at offset 0, or, for
+ * An initializer whose bytes live in the external data file `location` at `offset`, or, for
  * the small constants shape inference must read (axes, pads, scalars), inline in `raw`.
  */
-export type OnnxInitializer = { name: string; dims: number[]; dtype: DType } & ({ location: string; byteLength: number } | { raw: Uint8Array });
+export type OnnxInitializer = { name: string; dims: number[]; dtype: DType } & ({ location: string; offset: number; byteLength: number } | { raw: Uint8Array });
 
 export interface OnnxValueInfo {
   name: string;
@@ -89,7 +89,7 @@ function initializer(w: W, t: OnnxInitializer): void {
   tag(w, 8, LEN).string(t.name);
   if ('raw' in t) tag(w, 9, LEN).bytes(t.raw);
   else {
-    for (const [k, v] of [['location', t.location], ['offset', '0'], ['length', String(t.byteLength)]]) tag(w, 13, LEN).fork().uint32(10).string(k).uint32(18).string(v).ldelim();
+    for (const [k, v] of [['location', t.location], ['offset', String(t.offset)], ['length', String(t.byteLength)]]) tag(w, 13, LEN).fork().uint32(10).string(k).uint32(18).string(v).ldelim();
     tag(w, 14, VARINT).int32(1); // data_location = EXTERNAL
   }
   w.ldelim();

@@ -8,9 +8,8 @@
  *   and captured nodes, which therefore come out exactly as the layers engine returns them.
  * - BatchNormalization right after a convolution that nothing else reads is folded into the
  *   convolution's kernel and bias (one pass less, one set of weights less).
- * - Weights are not written into the protobuf: each initializer is an in-memory external file
- *   (`files`), a view of the weight's own array where no rewrite is needed (Dense kernels, biases),
- *   a new array where it is (kernels transposed to OIHW, folded BatchNorm).
+ * - Weights are not written into the protobuf: each is handed to a WeightSink (an external data
+ *   file) as soon as it is converted and dropped, so the converter never holds the model's weights.
  * - Definitions follow the layers engine (src/runtime/kernels/*), so both give the same numbers.
  *
  * `unsupportedForOnnx` is the cheap check (no weights read) that says why a graph cannot convert.
@@ -27,10 +26,13 @@ interface Val {
   nchw: boolean;
 }
 
+/** Where the weights go as they are converted, one at a time: their location in the external data. */
+export interface WeightSink {
+  put(bytes: Uint8Array): { location: string; offset: number };
+}
+
 export interface ConvertedGraph {
   graph: OnnxGraph;
-  /** The in-memory external data files the initializers point at. */
-  files: { path: string; data: Uint8Array }[];
   /** ONNX output name of each graph output, in `graph.outputs` order. */
   outputNames: string[];
   /** ONNX output name of each captured node. */
@@ -98,16 +100,15 @@ const pair = (v: number[] | undefined, fallback: number): [number, number] => (!
 /** NHWC axis -> NCHW axis of a 4D tensor. */
 const NCHW_AXIS = [0, 2, 3, 1];
 
-export function convertToOnnx(graph: ModelGraph, weights: WeightStore, capture: readonly string[] = []): ConvertedGraph {
+export function convertToOnnx(graph: ModelGraph, weights: WeightStore, sink: WeightSink, capture: readonly string[] = []): ConvertedGraph {
   const problem = unsupportedForOnnx(graph, capture);
   if (problem) throw new RuntimeError(`backend 'onnx' cannot run this model: ${problem}`, graph.path);
-  return new Converter(graph, weights).convert(capture);
+  return new Converter(graph, weights, sink).convert(capture);
 }
 
 class Converter {
   private readonly nodes: OnnxNode[] = [];
   private readonly initializers: OnnxInitializer[] = [];
-  private readonly files: { path: string; data: Uint8Array }[] = [];
   private readonly values = new Map<string, Val>();
   private readonly scalars = new Map<string, string>();
   /** NHWC <-> NCHW copies already made, by source name. */
@@ -122,6 +123,7 @@ class Converter {
   constructor(
     private readonly graph: ModelGraph,
     private readonly weights: WeightStore,
+    private readonly sink: WeightSink,
   ) {
     this.keras = kerasGeneration(graph);
   }
@@ -152,7 +154,7 @@ class Converter {
     const captureNames = new Map<string, string>();
     for (const name of new Set(capture)) captureNames.set(name, this.emitOutput(this.value(name, 0), `capture_${captureNames.size}`));
     const outputs: OnnxValueInfo[] = [...outputNames, ...captureNames.values()].map((name) => ({ name, dtype: 'float', dims: null }));
-    return { graph: { name: g.name || 'model', nodes: this.nodes, initializers: this.initializers, inputs, outputs }, files: this.files, outputNames, captureNames, weightBytes: this.weightBytes };
+    return { graph: { name: g.name || 'model', nodes: this.nodes, initializers: this.initializers, inputs, outputs }, outputNames, captureNames, weightBytes: this.weightBytes };
   }
 
   /** Conv -> BatchNormalization pairs where the conv's output goes nowhere else. */
@@ -196,7 +198,7 @@ class Converter {
     return this.value(r.node, r.output);
   }
 
-  /** An initializer backed by `data` itself (no copy); small ones (shapes, scalars) inline. */
+  /** An initializer: small ones (shapes, scalars) inline, where shape inference reads them; the rest to the sink. */
   private tensor(base: string, data: Float32Array | BigInt64Array, dims: number[]): string {
     const name = this.fresh(base);
     const dtype = data instanceof BigInt64Array ? 'int64' : 'float';
@@ -204,9 +206,8 @@ class Converter {
     if (dtype === 'int64' || data.length <= 16) {
       this.initializers.push({ name, dims, dtype, raw: bytes });
     } else {
-      const path = `w${this.files.length}`;
-      this.files.push({ path, data: bytes });
-      this.initializers.push({ name, dims, dtype, location: path, byteLength: bytes.byteLength });
+      const { location, offset } = this.sink.put(bytes);
+      this.initializers.push({ name, dims, dtype, location, offset, byteLength: bytes.byteLength });
     }
     if (data instanceof Float32Array) this.weightBytes += data.byteLength;
     return name;
