@@ -48,7 +48,7 @@ interface Args {
 
 function defaultVsix(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
-  return path.join(ROOT, `${pkg.name}-${pkg.version}.vsix`);
+  return path.join(ROOT, `${pkg.name}-${process.platform}-${process.arch}-${pkg.version}.vsix`);
 }
 
 function parseArgs(argv: string[]): Args {
@@ -348,7 +348,11 @@ async function scenario(args: Args): Promise<void> {
       expect(/multiply_8 · block 9 of 9/.test(last) && /channel \d+ of 256/.test(last), `row 9 tooltip: ${last}`);
       expect((await report.locator('.top5 li').count()) === 5, 'expected a top-5 list');
       const info = await report.locator('.heatmap-info').innerText();
-      expect(/cifar10_se on chelsea\.png · backend (wasm|cpu|tfjs-node)/.test(info), `heatmap info: ${info}`);
+      // the .vsix carries onnxruntime-node for this platform: auto runs on it, and the status bar says so
+      expect(/cifar10_se on chelsea\.png · backend onnx/.test(info), `heatmap info: ${info}`);
+      const status = await pg.locator('.statusbar-item', { hasText: 'SE: onnx' }).first().innerText({ timeout: 10_000 }).catch(() => '');
+      log(`status bar item: ${status}`);
+      expect(/SE: onnx/.test(status), `the status bar shows no 'SE: onnx' (got '${status}')`);
       await waitToastGone(pg, 'chelsea.png');
       const toasts = await visibleToasts(pg);
       expect(toasts.length === 0, `notifications still shown after the run: ${JSON.stringify(toasts)}`);
