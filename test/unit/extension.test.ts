@@ -143,6 +143,6 @@ test('the .vsix (.vscodeignore) holds the bundles, wasm, webview assets, manifes
   assert.doesNotMatch(readFileSync(new URL('../../dist/worker.cjs', import.meta.url), 'utf8'), /require\(["']@tensorflow\/tfjs-node["']\)/);
   // onnxruntime-node is a native addon: required from node_modules at run time, never bundled
   const worker = readFileSync(new URL('../../dist/worker.cjs', import.meta.url), 'utf8');
-  assert.match(worker, /require\(["']onnxruntime-node["']\)/);
+  assert.match(worker, /(require|import)\(["']onnxruntime-node["']\)/);
   assert.doesNotMatch(worker, /onnxruntime_binding\.node/);
 });
