@@ -12,11 +12,12 @@
  */
 import { availableParallelism } from 'node:os';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import type { ModelGraph } from '../../graph/types.js';
+import type { ModelGraph, WeightStore } from '../../graph/types.js';
 import { CancelledError, RuntimeError } from '../../util/errors.js';
 import type { ComputeInfo, Engine, EngineLoadOptions, EngineRunOptions, EngineRunResult, HostTensor, InputTensor } from '../engine.js';
 import { encodeModel } from './onnxProto.js';
 import { convertToOnnx, unsupportedForOnnx } from './toOnnx.js';
+import { collectGarbage } from './collectGarbage.js';
 import { memorySink, tempModelFolder } from './weightSink.js';
 
 type Ort = typeof import('onnxruntime-node');
@@ -57,12 +58,14 @@ interface Built {
 async function build(graph: ModelGraph, capture: readonly string[], threads: number, signal?: AbortSignal): Promise<Built> {
   if (!ort) throw new RuntimeError(`backend 'onnx' is not available: ${loadFailure ?? 'onnxruntime-node was not loaded'}`);
   if (!graph.loadWeights) throw new RuntimeError(`architecture only, no weights (${graph.format}): the model cannot be run; open the .keras/.h5 or tfjs model with its weights`, graph.path);
-  const weights = await graph.loadWeights();
+  let weights: WeightStore | undefined = await graph.loadWeights();
   if (signal?.aborted) throw new CancelledError();
   const folder = tempModelFolder();
   const inMemory = folder ? undefined : memorySink();
   try {
     const converted = convertToOnnx(graph, weights, folder ?? inMemory!, capture);
+    weights = undefined;
+    if (folder) collectGarbage(); // the weights read and rewritten so far are garbage: free them before onnxruntime reads its copy
     if (signal?.aborted) throw new CancelledError();
     const { outputNames, captureNames, weightBytes } = converted;
     const bytes = encodeModel(converted.graph, 'se-inspector');

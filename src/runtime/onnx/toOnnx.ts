@@ -26,7 +26,10 @@ interface Val {
   nchw: boolean;
 }
 
-/** Where the weights go as they are converted, one at a time: their location in the external data. */
+/**
+ * Where the weights go as they are converted, one at a time: their location in the external data.
+ * `put` must be done with `bytes` when it returns (the converter reuses the buffer behind them).
+ */
 export interface WeightSink {
   put(bytes: Uint8Array): { location: string; offset: number };
 }
@@ -119,6 +122,8 @@ class Converter {
   /** BatchNormalization nodes folded into the convolution before them: BN name -> conv name. */
   private readonly folded = new Map<string, string>();
   private readonly foldInto = new Map<string, GraphNode>();
+  /** Rewritten kernels are built here, one at a time, and written out before the next: no garbage per weight. */
+  private scratchBuffer = new Float32Array(0);
 
   constructor(
     private readonly graph: ModelGraph,
@@ -204,7 +209,7 @@ class Converter {
     const dtype = data instanceof BigInt64Array ? 'int64' : 'float';
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     if (dtype === 'int64' || data.length <= 16) {
-      this.initializers.push({ name, dims, dtype, raw: bytes });
+      this.initializers.push({ name, dims, dtype, raw: bytes.slice() });
     } else {
       const { location, offset } = this.sink.put(bytes);
       this.initializers.push({ name, dims, dtype, location, offset, byteLength: bytes.byteLength });
@@ -278,6 +283,11 @@ class Converter {
     const size = spec.shape.reduce((a, b) => a * b, 1);
     if (values.length !== size) this.fail(node, `its weight '${spec.name}' holds ${values.length} values, but its shape [${spec.shape.join(', ')}] needs ${size}`);
     return { values, shape: spec.shape };
+  }
+
+  private scratch(n: number): Float32Array {
+    if (this.scratchBuffer.length < n) this.scratchBuffer = new Float32Array(n);
+    return this.scratchBuffer.subarray(0, n);
   }
 
   // --- activations ----------------------------------------------------------------------------
@@ -533,10 +543,10 @@ class Converter {
     if (node.op === 'SeparableConv2D') {
       const dk = this.weight(node, 'depthwise_kernel');
       const [kh, kw, cin, m] = dk.shape;
-      const dw = this.emit('Conv', [input.name, this.tensor(`${node.name}/depthwise`, depthwiseToOihw(dk.values, dk.shape), [cin * m, 1, kh, kw])], { kernel_shape: [kh, kw], strides, dilations, group: cin, auto_pad: autoPad }, `${node.name}/depthwise`);
+      const dw = this.emit('Conv', [input.name, this.tensor(`${node.name}/depthwise`, depthwiseToOihw(dk.values, dk.shape, this.scratch(dk.values.length)), [cin * m, 1, kh, kw])], { kernel_shape: [kh, kw], strides, dilations, group: cin, auto_pad: autoPad }, `${node.name}/depthwise`);
       input = { name: dw, rank: 4, nchw: true };
       k = this.weight(node, 'pointwise_kernel');
-      oihw = hwioToOihw(k.values, k.shape);
+      oihw = hwioToOihw(k.values, k.shape, this.scratch(k.values.length));
       kernelHW = [1, 1];
       convStrides = [1, 1];
       convDilations = [1, 1];
@@ -544,12 +554,12 @@ class Converter {
     } else if (node.op === 'DepthwiseConv2D') {
       k = this.weight(node, 'depthwise_kernel');
       group = k.shape[2];
-      oihw = depthwiseToOihw(k.values, k.shape);
+      oihw = depthwiseToOihw(k.values, k.shape, this.scratch(k.values.length));
       kernelHW = [k.shape[0], k.shape[1]];
     } else {
       k = this.weight(node, 'kernel');
       group = a.groups ?? 1;
-      oihw = hwioToOihw(k.values, k.shape);
+      oihw = hwioToOihw(k.values, k.shape, this.scratch(k.values.length));
       kernelHW = [k.shape[0], k.shape[1]];
     }
     if (k.shape.length !== 4) this.fail(node, `has a kernel of shape [${k.shape.join(', ')}], not 4D`);
@@ -643,9 +653,8 @@ class Converter {
 }
 
 /** [kh, kw, cin, cout] -> [cout, cin, kh, kw]. */
-function hwioToOihw(k: Float32Array, shape: number[]): Float32Array {
+function hwioToOihw(k: Float32Array, shape: number[], out: Float32Array): Float32Array {
   const [kh, kw, cin, cout] = shape;
-  const out = new Float32Array(k.length);
   for (let y = 0; y < kh; y++)
     for (let x = 0; x < kw; x++)
       for (let i = 0; i < cin; i++) {
@@ -656,9 +665,8 @@ function hwioToOihw(k: Float32Array, shape: number[]): Float32Array {
 }
 
 /** Depthwise [kh, kw, cin, m] -> grouped [cin * m, 1, kh, kw] (output channel c * m + j, as TF orders them). */
-function depthwiseToOihw(k: Float32Array, shape: number[]): Float32Array {
+function depthwiseToOihw(k: Float32Array, shape: number[], out: Float32Array): Float32Array {
   const [kh, kw, cin, m] = shape;
-  const out = new Float32Array(k.length);
   for (let y = 0; y < kh; y++)
     for (let x = 0; x < kw; x++)
       for (let c = 0; c < cin; c++)

@@ -72,7 +72,7 @@ export function memorySink(): WeightSink & { files: { path: string; data: Uint8A
     files,
     put(bytes) {
       const path = `w${files.length}`;
-      files.push({ path, data: bytes });
+      files.push({ path, data: bytes.slice() }); // the converter reuses the buffer behind `bytes`
       return { location: path, offset: 0 };
     },
   };
