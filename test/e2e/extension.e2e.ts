@@ -299,7 +299,13 @@ async function scenario(args: Args): Promise<void> {
       for (const f of ['package.json', 'dist/extension.cjs', 'dist/worker.cjs', 'dist/tfjs-backend-wasm.wasm', 'media/dist/report.js', 'media/dist/panel.js', 'media/inspector.css']) {
         expect(fs.existsSync(path.join(dir, f)), `the installed extension has no ${f}`);
       }
-      for (const f of ['node_modules', 'src', 'test', 'webview', 'dist/extension.cjs.map']) expect(!fs.existsSync(path.join(dir, f)), `the installed extension contains ${f}`);
+      for (const f of ['src', 'test', 'webview', 'dist/extension.cjs.map']) expect(!fs.existsSync(path.join(dir, f)), `the installed extension contains ${f}`);
+      // node_modules holds onnxruntime-node (JS + this platform's binary) and onnxruntime-common, nothing else
+      const modules = fs.readdirSync(path.join(dir, 'node_modules')).sort();
+      expect(JSON.stringify(modules) === JSON.stringify(['onnxruntime-common', 'onnxruntime-node']), `node_modules of the installed extension: ${JSON.stringify(modules)}`);
+      const bins = path.join(dir, 'node_modules/onnxruntime-node/bin/napi-v6');
+      const platforms = fs.readdirSync(bins).flatMap((os) => fs.readdirSync(path.join(bins, os)).map((arch) => `${os}/${arch}`));
+      expect(JSON.stringify(platforms) === JSON.stringify([`${process.platform}/${process.arch}`]), `onnxruntime binaries packed: ${JSON.stringify(platforms)}`);
     });
 
     const query: Record<string, string> = args.dev ? { payload: JSON.stringify([['extensionDevelopmentPath', `vscode-remote://${cs.authority}${ROOT}`]]) } : {};
