@@ -76,6 +76,11 @@ async function build(graph: ModelGraph, capture: readonly string[], threads: num
       interOpNumThreads: 1,
       executionMode: 'sequential',
       logSeverityLevel: 3,
+      // Threads sleep between parallel sections instead of spinning. Measured on this 2-vCPU VM
+      // shared with other work, SE-ResNet-50 on 2 threads: spinning 330 ms fastest / 481 median,
+      // not spinning 182 / 322 (a spinning thread that is descheduled stalls the others); and an
+      // editor's worker should not burn a core after each run.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
     };
     let session: InferenceSession;
     try {
