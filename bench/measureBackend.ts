@@ -1,77 +1,69 @@
 /**
- * One backend, one model, in a process of its own (so peak memory is this run's):
- * node --import tsx bench/measureBackend.ts <model.json> <backend> <runs> [<plain model.json>]
- * Prints one JSON line.
+ * Capture against a plain run, one backend, in a process of its own:
+ * node --import tsx bench/measureBackend.ts <model.json> <backend> <runs> <threads|0> [<plain model.json>]
+ * Two loaded models alternate run by run (so both see the same machine state): one built to
+ * return every SE gate (onnx: gates as extra outputs of its session), one loaded without any
+ * capture. With a plain (no SE) model, its predict time too (the SE overhead). Prints one JSON line.
  */
 import { analyze } from '../src/analysis/report.js';
 import { openModel } from '../src/formats/index.js';
-import { initBackend, loadModel } from '../src/runtime/index.js';
+import { loadModel } from '../src/runtime/index.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
-  const [path, backend, runsText, plainPath] = process.argv.slice(2);
+  const [path, backend, runsText, threadsText, plainPath] = process.argv.slice(2);
   const runs = Number(runsText);
+  const threads = Number(threadsText) || undefined;
   const graph = await openModel(path);
   const report = analyze(graph);
-  // Start the backend first: the memory at start then includes tfjs and its wasm, not the model.
-  await initBackend(backend as never).catch(() => {});
-  const rssBefore = process.memoryUsage().rss;
-  const t0 = performance.now();
-  let model;
+  const gates = report.seBlocks.map((b) => b.gateLayer);
+  let capturing;
+  let plain;
   try {
-    model = await loadModel(graph, { backend: backend as never });
+    capturing = await loadModel(graph, { backend: backend as never, capture: gates, threads });
+    plain = await loadModel(graph, { backend: backend as never, threads });
   } catch (e) {
     console.log(JSON.stringify({ backend, error: (e as Error).message }));
     return;
   }
-  const loadMs = performance.now() - t0;
-  const shape = model.concreteInputShape();
+  const shape = capturing.concreteInputShape();
   const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
   for (let i = 0; i < data.length; i++) data[i] = ((i * 2654435761) % 1000) / 1000;
   const input = { data, shape };
-  const gates = report.seBlocks.map((b) => b.gateLayer);
-  const t1 = performance.now();
-  await model.predict(input);
-  const firstRunMs = performance.now() - t1;
+  await capturing.run(input, { capture: gates });
+  await plain.predict(input);
   const predictMs: number[] = [];
   const captureMs: number[] = [];
-  // Alternate, so both see the same machine state.
   for (let i = 0; i < runs; i++) {
-    predictMs.push((await model.predict(input)).ms);
-    captureMs.push((await model.run(input, { capture: gates })).ms);
+    predictMs.push((await plain.predict(input)).ms);
+    captureMs.push((await capturing.run(input, { capture: gates })).ms);
   }
-  const weightBytes = model.weightBytes;
-  const peakRssBytes = process.resourceUsage().maxRSS * 1024;
-  model.dispose();
+  capturing.dispose();
+  plain.dispose();
   let plainMs: number | undefined;
   let plainMinMs: number | undefined;
   if (plainPath) {
-    const plain = await loadModel(await openModel(plainPath), { backend: backend as never });
-    await plain.predict(input);
+    const noSe = await loadModel(await openModel(plainPath), { backend: backend as never, threads });
+    await noSe.predict(input);
     const xs: number[] = [];
-    for (let i = 0; i < runs; i++) xs.push((await plain.predict(input)).ms);
+    for (let i = 0; i < runs; i++) xs.push((await noSe.predict(input)).ms);
     plainMs = median(xs);
     plainMinMs = Math.min(...xs);
-    plain.dispose();
+    noSe.dispose();
   }
   console.log(
     JSON.stringify({
-      backend: model.backend.name,
-      reason: model.backend.reason,
-      macs: report.totals.macs,
+      backend: capturing.backend.name,
+      reason: capturing.backend.reason,
+      threads: capturing.compute.threads,
       blocks: gates.length,
-      loadMs,
-      firstRunMs,
       predictMs: median(predictMs),
       captureMs: median(captureMs),
       predictMinMs: Math.min(...predictMs),
       captureMinMs: Math.min(...captureMs),
       plainMs,
       plainMinMs,
-      weightBytes,
-      rssBeforeBytes: rssBefore,
-      peakRssBytes,
     }),
   );
 }

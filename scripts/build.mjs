@@ -10,7 +10,7 @@ const at = (p) => join(root, p);
 const production = process.argv.includes('--production');
 // ignoreAnnotations: tfjs backends register themselves on import, which their "sideEffects" lists would let esbuild drop.
 // keepNames: error classes keep their names in the minified bundle (a log says ImageError, not `e`).
-const common = { bundle: true, keepNames: true, ignoreAnnotations: true, platform: 'node', target: 'node20', sourcemap: !production, minify: production, logLevel: 'warning', external: ['@tensorflow/tfjs-node', 'vscode'] };
+const common = { bundle: true, keepNames: true, ignoreAnnotations: true, platform: 'node', target: 'node20', sourcemap: !production, minify: production, logLevel: 'warning', external: ['@tensorflow/tfjs-node', 'onnxruntime-node', 'vscode'] };
 
 mkdirSync(at('dist'), { recursive: true });
 const jobs = [

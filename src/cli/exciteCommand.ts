@@ -18,6 +18,7 @@ export interface ExciteOptions {
   inputs: Record<string, number>;
   /** A labels file (text or JSON, one class name per output index). */
   labels?: string;
+  threads?: number;
 }
 
 /** One line saying what each model input got (the image, zeros, a given value). */
@@ -31,7 +32,7 @@ export async function runExcite(modelPath: string, imagePath: string, o: ExciteO
   const graph = await completeShapesByExecution(await openModel(modelPath, { assumedImageSize: o.imageSize }), { backend: o.backend as never, inputs: o.inputs });
   const report = analyze(graph);
   if (report.seBlocks.length === 0) throw new ModelError('no SE block found, so there is no excitation to show', modelPath);
-  const loaded = await loadModel(graph, { backend: o.backend as never, inputs: o.inputs });
+  const loaded = await loadModel(graph, { backend: o.backend as never, inputs: o.inputs, capture: report.seBlocks.map((b) => b.gateLayer), threads: o.threads });
   try {
     const labels = outputLabels(o.labels, modelPath, outputShapeOf(graph));
     const result = await excite(loaded, report, imagePath, { preprocess: o.preprocess as never, labels: labels?.labels });
@@ -72,7 +73,7 @@ export async function runExciteFolder(entry: URL, modelPath: string, folder: str
   // Fail fast, in this thread, on a model that cannot be run at all.
   const report = analyze(await completeShapesByExecution(await openModel(modelPath, { assumedImageSize: o.imageSize }), { backend: o.backend as never, inputs: o.inputs }));
   if (report.seBlocks.length === 0) throw new ModelError('no SE block found, so there is no excitation to show', modelPath);
-  const r = await exciteFolder(entry, { model: modelPath, backend: o.backend, preprocess: o.preprocess, imageSize: o.imageSize, inputs: o.inputs }, images, o.workers);
+  const r = await exciteFolder(entry, { model: modelPath, backend: o.backend, preprocess: o.preprocess, imageSize: o.imageSize, inputs: o.inputs, threads: o.threads }, images, o.workers);
   if (o.json) console.log(JSON.stringify({ model: modelPath, folder, ...r }, null, 1));
   else {
     console.log(term`${report.model.name}: ${images.length} images on ${r.workers} worker threads in ${r.wallMs.toFixed(0)} ms`);

@@ -24,6 +24,8 @@ export interface FolderJob {
   imageSize?: number;
   /** Values for non-image inputs (`--input`). */
   inputs?: Record<string, number>;
+  /** Threads of one run per worker (onnx); default: the cores shared out among the workers. */
+  threads?: number;
 }
 
 /** One run: an image, optionally with gate layers held at given values and the full output kept. */
@@ -63,10 +65,12 @@ export async function exciteFolder(
   const results: FolderResult['images'] = new Array(tasks.length);
   let done = 0;
   const n = Math.max(1, Math.min(workers, tasks.length));
+  // onnx runs on several threads itself: the workers share the cores rather than each taking all.
+  const threads = job.threads ?? Math.max(1, Math.floor(availableParallelism() / n));
   await Promise.all(
     Array.from({ length: n }, () =>
       new Promise<void>((resolve, reject) => {
-        const w = new Worker(entry, { workerData: { ...job, role: 'se-inspector-excite-worker' } satisfies FolderJob });
+        const w = new Worker(entry, { workerData: { ...job, threads, role: 'se-inspector-excite-worker' } satisfies FolderJob });
         const next = () => {
           const item = queue.shift();
           w.postMessage((item ?? { done: true }) satisfies ToWorker);
@@ -102,7 +106,7 @@ export async function runFolderWorker(): Promise<void> {
   try {
     const graph = await completeShapesByExecution(await openModel(job.model, { assumedImageSize: job.imageSize }), { backend: job.backend as never, inputs: job.inputs });
     report = analyze(graph);
-    loaded = await loadModel(graph, { backend: job.backend as never, warmup: true, inputs: job.inputs });
+    loaded = await loadModel(graph, { backend: job.backend as never, warmup: true, inputs: job.inputs, capture: report.seBlocks.map((b) => b.gateLayer), threads: job.threads });
   } catch (e) {
     port.postMessage({ ready: true, error: userMessage(e) } satisfies FromWorker);
     return;

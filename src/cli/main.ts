@@ -4,17 +4,22 @@ import { parseArgs } from 'node:util';
 import { workerData } from 'node:worker_threads';
 import { analyze } from '../analysis/report.js';
 import { openModel } from '../formats/index.js';
+import { BACKEND_REQUESTS, isBackendRequest } from '../runtime/backendNames.js';
 import { userMessage } from '../util/errors.js';
 import { formatReport } from './format.js';
 import { safeText } from '../util/terminal.js';
 
+const BACKENDS = BACKEND_REQUESTS.join('|');
 const USAGE = `usage:
   se-inspector inspect <model> [--json] [--layers] [--ratios 2,4,8,16,32] [--image-size N] [--input NAME=VALUE ...]
-  se-inspector excite <model> <image> [--json] [--backend auto|tfjs-node|wasm|cpu] [--preprocess auto|raw|unit|symmetric|caffe|torch] [--input NAME=VALUE ...] [--labels FILE]
+  se-inspector excite <model> <image> [--json] [--backend ${BACKENDS}] [--threads N] [--preprocess auto|raw|unit|symmetric|caffe|torch] [--input NAME=VALUE ...] [--labels FILE]
   se-inspector excite <model> <folder> [--workers N] [--json] ...   (every PNG/JPEG of the folder, spread over N threads)
   se-inspector specificity <model> <folder> [--json] [--workers N] ...   (folder: one subfolder per class; per SE block: class means, score, saturation)
   se-inspector ablate <model> <folder> [--json] [--workers N] ...   (per SE block: its gate held at its mean; top-1 agreement, output change, cost)
+  se-inspector bench <model> [--backend ${BACKENDS}] [--runs N] [--image I] [--threads N] [--plain] [--json]
+      (loads once, one warm-up run, then N runs (default 10) capturing every SE gate; --plain captures none)
 models: Keras .keras / .h5, Keras architecture JSON, tfjs model.json (layers or graph model)
+backends: auto = onnx (onnxruntime-node) if it loads and converts the model, else tfjs-node, else wasm, else cpu
 --input NAME=VALUE: a value for a non-image input of the model, filling its shape (e.g. --input downsample_ratio=0.5);
   inputs not given get zeros. inspect runs a TF.js graph model once at its input size where shape rules leave shapes unknown.`;
 
@@ -56,6 +61,10 @@ export async function main(argv: string[]): Promise<number> {
       workers: { type: 'string' },
       input: { type: 'string', multiple: true },
       labels: { type: 'string' },
+      threads: { type: 'string' },
+      runs: { type: 'string' },
+      image: { type: 'string' },
+      plain: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -88,9 +97,19 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   }
+  if (!isBackendRequest(values.backend)) throw new UsageError(`--backend wants one of ${BACKENDS}, got '${values.backend}'`);
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) throw new UsageError('--threads wants a whole number from 1 to 256');
+  if (command === 'bench') {
+    if (args.length !== 1) throw new UsageError('bench takes one model file');
+    const runs = values.runs === undefined ? 10 : Number(values.runs);
+    if (!(Number.isInteger(runs) && runs >= 1 && runs <= 10000)) throw new UsageError('--runs wants a whole number from 1 to 10000');
+    const { runBench } = await import('./benchCommand.js');
+    return runBench(args[0], { json: values.json, backend: values.backend, runs, image: values.image, preprocess: values.preprocess!, threads, plain: values.plain!, imageSize });
+  }
   if (command === 'excite') {
     if (args.length !== 2) throw new UsageError('excite takes a model file and an image file');
-    const options = { json: values.json, backend: values.backend!, preprocess: values.preprocess!, imageSize, inputs, labels: values.labels };
+    const options = { json: values.json, backend: values.backend, preprocess: values.preprocess!, imageSize, inputs, labels: values.labels, threads };
     if (isFolder(args[1])) {
       const workers = values.workers === undefined ? undefined : Number(values.workers);
       if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) throw new UsageError('--workers wants a whole number from 1 to 64');

@@ -2,12 +2,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Colormap } from '../protocol/messages.js';
+import { BACKEND_REQUESTS, type BackendRequest } from '../runtime/backendNames.js';
 
-export type Backend = 'auto' | 'tfjs-node' | 'wasm' | 'cpu';
+export type Backend = BackendRequest;
 export type Preprocess = 'auto' | 'raw' | 'unit' | 'symmetric' | 'caffe' | 'torch';
 
 export const SECTION = 'seInspector';
-const BACKENDS: readonly Backend[] = ['auto', 'tfjs-node', 'wasm', 'cpu'];
+const BACKENDS: readonly Backend[] = BACKEND_REQUESTS;
 const PREPROCESS: readonly Preprocess[] = ['auto', 'raw', 'unit', 'symmetric', 'caffe', 'torch'];
 const COLORMAPS: readonly Colormap[] = ['viridis', 'magma', 'inferno', 'gray'];
 export const DEFAULT_RATIOS = [2, 4, 8, 16, 32];
@@ -22,6 +23,11 @@ export class Config {
   }
   get backend(): Backend {
     return oneOf(this.get('backend'), BACKENDS, 'auto');
+  }
+  /** Threads of one run on the onnx backend; 0 (the default): the cores available. */
+  get threads(): number {
+    const t = this.get<unknown>('threads');
+    return typeof t === 'number' && Number.isInteger(t) && t >= 0 && t <= 256 ? t : 0;
   }
   get preprocess(): Preprocess {
     return oneOf(this.get('preprocess'), PREPROCESS, 'auto');
@@ -44,7 +50,7 @@ export class Config {
     return path.isAbsolute(v) || !folder ? v : path.join(folder, v);
   }
   /** Whether a change event touches a key: `affects(e, 'colormap')`. */
-  affects(e: vscode.ConfigurationChangeEvent, key: 'backend' | 'preprocess' | 'ratios' | 'colormap' | 'labels'): boolean {
+  affects(e: vscode.ConfigurationChangeEvent, key: 'backend' | 'threads' | 'preprocess' | 'ratios' | 'colormap' | 'labels'): boolean {
     return e.affectsConfiguration(`${SECTION}.${key}`);
   }
 }

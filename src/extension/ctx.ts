@@ -256,7 +256,7 @@ export class Ctx implements vscode.Disposable {
     const report = entry.report;
     this._onDidChangeModel.fire({ key, what: 'busy', message: `Running ${report.model.name} on ${image}…` });
     try {
-      const request = { kind: 'excite' as const, modelPath: modelUri.fsPath, imagePath, ratios: this.config.ratios, backend: this.config.backend, preprocess: this.config.preprocess, labels: this.config.labels };
+      const request = { kind: 'excite' as const, modelPath: modelUri.fsPath, imagePath, ratios: this.config.ratios, backend: this.config.backend, threads: this.config.threads, preprocess: this.config.preprocess, labels: this.config.labels };
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `SE Inspector: ${report.model.name} on ${image}`, cancellable: true },
         (progress, token) => this.worker.request(request, { token, onProgress: (message) => progress.report({ message }) }),

@@ -1,4 +1,4 @@
-/** The status bar item: the TF.js backend of the last run (tfjs-node, wasm or cpu) and why. */
+/** The status bar item: the backend of the last run (onnx, tfjs-node, wasm or cpu) and why. */
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx.js';
 import { Disposable } from './dispose.js';

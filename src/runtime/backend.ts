@@ -3,7 +3,7 @@
  * when one fails to start (performance-notes.md), so every choice is checked with
  * `tf.getBackend()` afterwards and reported with the reason it was taken.
  *
- * Order for `auto`: tfjs-node (libtensorflow, multi-threaded; an optional dependency, loaded
+ * Order for `auto` among TensorFlow.js backends (model.ts tries onnx before them): tfjs-node (libtensorflow, multi-threaded; an optional dependency, loaded
  * only if installed) -> wasm (XNNPACK, SIMD, one thread in Node) -> cpu (plain JS, ~30x slower).
  */
 import { existsSync } from 'node:fs';
@@ -15,8 +15,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as wasmBackend from '@tensorflow/tfjs-backend-wasm';
 import { RuntimeError } from '../util/errors.js';
 
-export type BackendName = 'tfjs-node' | 'wasm' | 'cpu';
-export type BackendRequest = 'auto' | BackendName;
+import type { BackendName, BackendRequest } from './backendNames.js';
+
+export { BACKEND_REQUESTS, isBackendRequest, type BackendName, type BackendRequest } from './backendNames.js';
 
 export interface BackendInfo {
   /** The backend that really runs (as checked with tf.getBackend()). */
@@ -185,7 +186,8 @@ async function describe(name: BackendName): Promise<string> {
  * runs, checked with tf.getBackend(). An explicit backend that cannot start is a RuntimeError
  * naming why; `auto` falls back and says why in `reason`.
  */
-export async function initBackend(requested: BackendRequest = 'auto'): Promise<BackendInfo> {
+export async function initBackend(requested: 'auto' | BackendName = 'auto'): Promise<BackendInfo> {
+  if ((requested as string) === 'onnx') throw new RuntimeError("'onnx' is not a TensorFlow.js backend: load the model with backend 'onnx' instead");
   tf.env().set('PROD', true); // no console noise ("install tfjs-node" banners) in a CLI or extension
   if (requested !== 'auto') {
     if (current?.name === requested && tf.getBackend() === TF_NAME[requested]) return current;

@@ -183,7 +183,7 @@ export async function excite(model: LoadedModel, report: InspectReport, input: E
 
 /** Loads the model, runs one input, unloads: for one-off CLI runs. */
 export async function exciteOnce(graph: ModelGraph, report: InspectReport, input: ExciteInput, options: ExciteOptions & LoadOptions = {}): Promise<ExciteResult> {
-  const model = await loadModel(graph, { backend: options.backend, signal: options.signal, inputs: options.inputs });
+  const model = await loadModel(graph, { backend: options.backend, signal: options.signal, threads: options.threads, inputs: options.inputs, capture: report.seBlocks.map((b) => b.gateLayer) });
   try {
     return await excite(model, report, input, options);
   } finally {

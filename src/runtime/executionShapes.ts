@@ -111,7 +111,8 @@ export async function completeShapesByExecution(graph: ModelGraph, options: Exec
   let runs = 0;
   let hint = '';
   try {
-    const backend = await initBackend(options.backend ?? currentBackend()?.name ?? 'auto');
+    // Graph models run on TF.js (tfjs-converter), whichever backend runs the model's images.
+    const backend = await initBackend(options.backend === 'onnx' ? 'auto' : (options.backend ?? currentBackend()?.name ?? 'auto'));
     engine = await loadGraphModelEngine(graph, backend, { signal: options.signal });
     const fed = feedsWithDefaults(graph, zeroImage(graph), options.inputs ?? {});
     const feeds = fed.feeds;

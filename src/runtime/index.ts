@@ -1,5 +1,5 @@
 /** The runtime: TensorFlow.js backends, model execution, excitation capture. The only code that imports @tensorflow/*. */
-export { currentBackend, findWasmDirectory, initBackend, setWasmDirectory, type BackendInfo, type BackendName, type BackendRequest } from './backend.js';
+export { BACKEND_REQUESTS, currentBackend, findWasmDirectory, initBackend, isBackendRequest, setWasmDirectory, type BackendInfo, type BackendName, type BackendRequest } from './backend.js';
 export { blockStats, excite, exciteOnce, imageInput, type BlockExcitation, type BlockStats, type ExciteInput, type ExciteOptions, type ExciteResult } from './excite.js';
 export { kerasGeneration } from './executor.js';
 export { RUNNABLE_OPS } from './kernels/index.js';

@@ -10,11 +10,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelGraph, Shape } from '../graph/types.js';
 import { CancelledError, RuntimeError } from '../util/errors.js';
-import { currentBackend, ensureBackend, initBackend, type BackendInfo, type BackendRequest } from './backend.js';
+import { currentBackend, ensureBackend, initBackend, type BackendInfo, type BackendName, type BackendRequest } from './backend.js';
 import type { ComputeInfo, Engine, EngineLoadOptions, EngineName, HostTensor, InputTensor } from './engine.js';
 import { loadGraphModelEngine } from './graphModelEngine.js';
 import { checkInputValues, defaultsHint, feedDtype, feedsWithDefaults, imageInputSpec, zeroImage, type InputUse, type InputValues } from './inputs.js';
 import { loadLayersEngine } from './layersEngine.js';
+import { defaultThreads, loadOnnxEngine, onnxUnavailable, unsupportedForOnnx } from './onnx/onnxEngine.js';
 
 export type { HostTensor, InputTensor } from './engine.js';
 export type { InputUse, InputValues } from './inputs.js';
@@ -27,17 +28,22 @@ export interface LoadOptions {
   warmup?: boolean;
   /** Values for non-image inputs (`--input NAME=VALUE`), used by every run; others get zeros (inputs.ts). */
   inputs?: InputValues;
+  /** Nodes the runs will capture (the SE gates): the onnx engine builds its session with them as outputs. */
+  capture?: readonly string[];
+  /** Threads of one run for engines that use several (onnx); default: the cores available. */
+  threads?: number;
 }
 
 /**
- * The engine for a graph, in one place: TF.js graph models run on tfjs-converter's GraphModel
+ * The TF.js engine for a graph, in one place: TF.js graph models run on tfjs-converter's GraphModel
  * (every op TF.js has, control flow); Keras and tfjs-layers graphs on our executor (Keras to 1e-6).
+ * (onnx, when it can run the graph, comes first: `startEngine`.)
  */
 export function chooseEngine(graph: ModelGraph): EngineName {
   return graph.format === 'tfjs-graph' && graph.loadGraphModel ? 'graph-model' : 'layers';
 }
 
-function loadEngine(graph: ModelGraph, backend: BackendInfo, options: EngineLoadOptions): Promise<Engine> {
+function loadTfjsEngine(graph: ModelGraph, backend: BackendInfo, options: EngineLoadOptions): Promise<Engine> {
   switch (chooseEngine(graph)) {
     case 'graph-model':
       return loadGraphModelEngine(graph, backend, options);
@@ -102,12 +108,9 @@ export class LoadedModel {
     if (graph.inputs.length === 0) throw new RuntimeError('the model has no input', graph.path);
     checkInputValues(graph, options.inputs ?? {});
     // No backend asked: the one already running, else the best available.
-    const backend = await initBackend(options.backend ?? currentBackend()?.name ?? 'auto');
-    const tb = performance.now();
-    if (options.signal?.aborted) throw new CancelledError();
-    const engine = await loadEngine(graph, backend, { signal: options.signal });
+    const { engine, tfBackend, startMs } = await startEngine(graph, options.backend ?? currentBackend()?.name ?? 'auto', options);
     const t1 = performance.now();
-    const model = new LoadedModel(graph, engine, backend, { backend: tb - t0, read: t1 - tb, upload: 0, total: t1 - t0 }, { ...options.inputs });
+    const model = new LoadedModel(graph, engine, tfBackend, { backend: startMs, read: t1 - t0 - startMs, upload: 0, total: t1 - t0 }, { ...options.inputs });
     if (options.warmup) {
       try {
         await model.predict(model.zeroImage(), { signal: options.signal });
@@ -217,6 +220,36 @@ export class LoadedModel {
   get weightBytes(): number {
     return this.engine.weightBytes;
   }
+}
+
+/**
+ * The one place an engine is chosen. `onnx` (asked, or first for `auto`) when every node the
+ * graph needs converts and onnxruntime-node loads; else the layers engine on a TensorFlow.js
+ * backend, with why onnx was not taken in the reason. An explicit `onnx` that cannot run is a
+ * RuntimeError naming the node.
+ */
+async function startEngine(graph: ModelGraph, requested: BackendRequest, options: LoadOptions): Promise<{ engine: Engine; tfBackend?: BackendInfo; startMs: number }> {
+  let notOnnx: string | undefined;
+  if (requested === 'onnx' || requested === 'auto') {
+    notOnnx = unsupportedForOnnx(graph, options.capture) ?? (await onnxUnavailable());
+    if (requested === 'onnx' && notOnnx) throw new RuntimeError(`backend 'onnx' cannot run this model: ${notOnnx}`, graph.path);
+    if (!notOnnx) {
+      const threads = options.threads ?? defaultThreads();
+      const reason = `${requested === 'auto' ? 'auto' : 'requested'}: onnx (onnxruntime-node, CPU, ${threads} thread${threads === 1 ? '' : 's'})`;
+      try {
+        return { engine: await loadOnnxEngine(graph, { signal: options.signal, capture: options.capture, threads, reason }), startMs: 0 };
+      } catch (e) {
+        if (requested === 'onnx' || !(e instanceof RuntimeError)) throw e;
+        notOnnx = e.message; // a conversion onnxruntime refused: said in the reason, run on TF.js
+      }
+    }
+  }
+  const t0 = performance.now();
+  const tf = await initBackend(requested as 'auto' | BackendName);
+  const startMs = performance.now() - t0;
+  if (options.signal?.aborted) throw new CancelledError();
+  const backend = notOnnx ? { ...tf, reason: `${tf.reason}; not onnx: ${notOnnx}` } : tf;
+  return { engine: await loadTfjsEngine(graph, backend, { signal: options.signal }), tfBackend: tf, startMs };
 }
 
 /** Reads the weights of `graph` and loads them on an engine (backend started if needed). */

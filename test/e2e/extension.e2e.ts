@@ -49,7 +49,7 @@ interface Args {
 
 function defaultVsix(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
-  return path.join(ROOT, `${pkg.name}-${pkg.version}.vsix`);
+  return path.join(ROOT, `${pkg.name}-${process.platform}-${process.arch}-${pkg.version}.vsix`);
 }
 
 function parseArgs(argv: string[]): Args {
@@ -303,7 +303,13 @@ async function scenario(args: Args): Promise<void> {
       for (const f of ['package.json', 'dist/extension.cjs', 'dist/worker.cjs', 'dist/tfjs-backend-wasm.wasm', 'dist/tree-sitter.wasm', 'dist/tree-sitter-python.wasm', 'media/dist/report.js', 'media/dist/panel.js', 'media/inspector.css']) {
         expect(fs.existsSync(path.join(dir, f)), `the installed extension has no ${f}`);
       }
-      for (const f of ['node_modules', 'src', 'test', 'webview', 'dist/extension.cjs.map']) expect(!fs.existsSync(path.join(dir, f)), `the installed extension contains ${f}`);
+      for (const f of ['src', 'test', 'webview', 'dist/extension.cjs.map']) expect(!fs.existsSync(path.join(dir, f)), `the installed extension contains ${f}`);
+      // node_modules holds onnxruntime-node (JS + this platform's binary) and onnxruntime-common, nothing else
+      const modules = fs.readdirSync(path.join(dir, 'node_modules')).sort();
+      expect(JSON.stringify(modules) === JSON.stringify(['onnxruntime-common', 'onnxruntime-node']), `node_modules of the installed extension: ${JSON.stringify(modules)}`);
+      const bins = path.join(dir, 'node_modules/onnxruntime-node/bin/napi-v6');
+      const platforms = fs.readdirSync(bins).flatMap((os) => fs.readdirSync(path.join(bins, os)).map((arch) => `${os}/${arch}`));
+      expect(JSON.stringify(platforms) === JSON.stringify([`${process.platform}/${process.arch}`]), `onnxruntime binaries packed: ${JSON.stringify(platforms)}`);
     });
 
     const query: Record<string, string> = args.dev ? { payload: JSON.stringify([['extensionDevelopmentPath', `vscode-remote://${cs.authority}${ROOT}`]]) } : {};
@@ -352,7 +358,11 @@ async function scenario(args: Args): Promise<void> {
       expect(/multiply_8 · block #8 of 9/.test(last) && /channel #\d+ of 256/.test(last), `row 9 tooltip: ${last}`);
       expect((await report.locator('.top5 li').count()) === 5, 'expected a top-5 list');
       const info = await report.locator('.heatmap-info').innerText();
-      expect(/cifar10_se on chelsea\.png · backend (wasm|cpu|tfjs-node)/.test(info), `heatmap info: ${info}`);
+      // the .vsix carries onnxruntime-node for this platform: auto runs on it, and the status bar says so
+      expect(/cifar10_se on chelsea\.png · backend onnx/.test(info), `heatmap info: ${info}`);
+      const status = await pg.locator('.statusbar-item', { hasText: 'SE: onnx' }).first().innerText({ timeout: 10_000 }).catch(() => '');
+      log(`status bar item: ${status}`);
+      expect(/SE: onnx/.test(status), `the status bar shows no 'SE: onnx' (got '${status}')`);
       await waitToastGone(pg, 'chelsea.png');
       const toasts = await visibleToasts(pg);
       expect(toasts.length === 0, `notifications still shown after the run: ${JSON.stringify(toasts)}`);

@@ -116,7 +116,8 @@ function notRun(name: string, why: string): void {
 
 async function main(): Promise<number> {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
-  const vsix = path.join(ROOT, `${pkg.name}-${pkg.version}.vsix`);
+  // scripts/package.mjs packs for this machine's platform by default (vsce names it <name>-<target>-<version>)
+  const vsix = path.join(ROOT, `${pkg.name}-${process.platform}-${process.arch}-${pkg.version}.vsix`);
   const tsx = ['--import', 'tsx'];
 
   const missing = [CODE_SERVER_BIN, CHROMIUM_BIN].filter((f) => !fs.existsSync(f));

@@ -7,6 +7,7 @@ import { COMMAND_PREFIX, COMMAND_TITLES } from '../../src/extension/commandIds.j
 import { runToCsv, toRun } from '../../src/extension/excitationView.js';
 import { checkFromWebview } from '../../src/extension/validate.js';
 import { csp, renderHtml } from '../../src/extension/webviewHtml.js';
+import { BACKEND_REQUESTS } from '../../src/runtime/backendNames.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
 
@@ -32,7 +33,12 @@ test('package.json: custom editor, views, settings', () => {
   // One viewType per priority: VS Code rejects a second contribution of the same viewType.
   assert.deepEqual(eds.map((e) => e.viewType), ['seInspector.modelReport', 'seInspector.modelReportJson']);
   assert.deepEqual(pkg.contributes.views.seInspector.map((v: { id: string }) => v.id), ['seInspector.blocks', 'seInspector.heatmap']);
-  assert.deepEqual(Object.keys(pkg.contributes.configuration.properties).sort(), ['seInspector.backend', 'seInspector.colormap', 'seInspector.labels', 'seInspector.preprocess', 'seInspector.ratios']);
+  const props = pkg.contributes.configuration.properties;
+  assert.deepEqual(Object.keys(props).sort(), ['seInspector.backend', 'seInspector.colormap', 'seInspector.labels', 'seInspector.preprocess', 'seInspector.ratios', 'seInspector.threads']);
+  // the setting offers exactly the runtime's backends, auto first, each described
+  assert.deepEqual(props['seInspector.backend'].enum, [...BACKEND_REQUESTS]);
+  assert.equal(props['seInspector.backend'].enumDescriptions.length, BACKEND_REQUESTS.length);
+  assert.equal(props['seInspector.threads'].default, 0);
 });
 
 test('webview HTML: strict CSP with a fresh nonce per render, no remote sources, no inline script', () => {
@@ -118,16 +124,25 @@ test('excitation: NaN/Inf become null (invalid) and are counted; CSV writes NaN'
   assert.equal(runToCsv(run), 'block_index,block,channel,excitation\n0,"se, ""1""",0,0.5\n0,"se, ""1""",1,NaN\n0,"se, ""1""",2,NaN\n');
 });
 
-test('the .vsix (.vscodeignore) holds the bundles, wasm, webview assets and manifest; no sources, maps, tests or node_modules', async () => {
-  // the list `vsce package --no-dependencies` packs (npm test builds dist/ and media/dist/ first)
+test('the .vsix (.vscodeignore) holds the bundles, wasm, webview assets, manifest and onnxruntime-node\'s JS; no sources, maps, tests or other node_modules', async () => {
+  // the list `vsce package` packs before scripts/package.mjs adds the target's onnxruntime binary (npm test builds dist/ and media/dist/ first)
   const { listFiles, PackageManager } = await import('@vscode/vsce');
   const root = new URL('../..', import.meta.url).pathname;
-  const files = (await listFiles({ cwd: root, packageManager: PackageManager.None })).sort();
+  const files = (await listFiles({ cwd: root, packageManager: PackageManager.Npm })).sort();
+  for (const f of ['node_modules/onnxruntime-node/package.json', 'node_modules/onnxruntime-node/dist/index.js', 'node_modules/onnxruntime-node/dist/binding.js', 'node_modules/onnxruntime-common/package.json', 'node_modules/onnxruntime-common/dist/cjs/index.js']) {
+    assert.ok(files.includes(f), `${f} is not packed`);
+  }
+  // no native binary of any platform: the one of the target is added per target (5 platforms would be ~290 MB)
+  assert.deepEqual(files.filter((f) => f.includes('/bin/')), []);
   for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/extension.cjs', 'dist/worker.cjs', 'dist/tfjs-backend-wasm.wasm', 'dist/tfjs-backend-wasm-simd.wasm', 'media/icon.svg', 'media/inspector.css', 'media/dist/report.js', 'media/dist/panel.js']) {
     assert.ok(files.includes(f), `${f} is not packed`);
   }
-  const allowed = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE(\.md|\.txt)?|docs\/images\/.+|dist\/(extension|worker)\.cjs|dist\/[\w-]+\.wasm|media\/icon\.svg|media\/[\w-]+\.css|media\/dist\/[\w-]+\.js)$/;
+  const allowed = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE(\.md|\.txt)?|docs\/images\/.+|dist\/(extension|worker)\.cjs|dist\/[\w-]+\.wasm|media\/icon\.svg|media\/[\w-]+\.css|media\/dist\/[\w-]+\.js|node_modules\/onnxruntime-node\/(package\.json|dist\/\w+\.js)|node_modules\/onnxruntime-common\/(package\.json|dist\/cjs\/.+))$/;
   assert.deepEqual(files.filter((f) => !allowed.test(f)), [], 'packed files outside the allowlist');
   // tfjs-node is optional: the bundles load it only if present, so nothing of it may be packed or required statically
   assert.doesNotMatch(readFileSync(new URL('../../dist/worker.cjs', import.meta.url), 'utf8'), /require\(["']@tensorflow\/tfjs-node["']\)/);
+  // onnxruntime-node is a native addon: required from node_modules at run time, never bundled
+  const worker = readFileSync(new URL('../../dist/worker.cjs', import.meta.url), 'utf8');
+  assert.match(worker, /(require|import)\(["']onnxruntime-node["']\)/);
+  assert.doesNotMatch(worker, /onnxruntime_binding\.node/);
 });

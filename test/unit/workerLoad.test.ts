@@ -2,7 +2,7 @@
 // `npm run build`) and the real client: concurrent requests, cancellation, memory over many runs,
 // bad input and faults. Measured numbers are printed with console.log.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -102,8 +102,13 @@ describe('worker under load', { concurrency: false }, () => {
       assert.equal(parRuns[0].blocks.length, 9, 'cifar10_se_r8 has 9 SE blocks');
       assert.ok(parRuns[1].blocks.length > 0);
       const m = await memory(c);
-      assert.equal(m.tensors.numTensors, 0, 'no tensor left after the runs');
+      assert.equal(m.keptModel, MOBILENET, 'the last model run stays loaded for the next image');
+      assert.ok(m.tensors.numTensors > 0, 'its weights are the tensors left');
       assert.equal(m.busy, 0);
+      assert.deepEqual(await c.request({ kind: 'unload' }), { unloaded: MOBILENET });
+      const empty = await memory(c);
+      assert.equal(empty.tensors.numTensors, 0, 'no tensor left once the kept model is unloaded');
+      assert.equal(empty.keptModel, null);
       assert.deepEqual(logs, []);
     } finally {
       c.dispose();
@@ -158,6 +163,8 @@ describe('worker under load', { concurrency: false }, () => {
       };
 
       for (const [at, delay] of [['loading weights', 0], ['running', 0], ['running', 300], ['running', 1000]] as const) {
+        // the model stays loaded after a run: drop it, so that this run loads it again
+        if (at === 'loading weights') await c.request({ kind: 'unload' });
         const r = await cancelled(resnet, 'astronaut.png', at, delay);
         console.log(`cancel SE-ResNet-50 ${delay} ms after '${at}' (${r.cancelAfter.toFixed(0)} ms into the request): ${r.outcome.ok ? 'resolved' : 'rejected'} ${r.latency.toFixed(0)} ms after the cancel; progress ${JSON.stringify(r.progress)}; memory after: ${fmtMem(r.mem)}`);
         assert.equal(r.outcome.ok, false, `the run was not cancelled (cancel ${delay} ms after '${at}')`);
@@ -166,7 +173,10 @@ describe('worker under load', { concurrency: false }, () => {
         // stopped, not finished and then reported as cancelled (whatever the machine's speed)
         if (at === 'running' && delay === 0) assert.ok(r.latency < runPhase / 2, `stopped ${r.latency.toFixed(0)} ms after the cancel; the whole forward pass takes ${runPhase.toFixed(0)} ms`);
         assert.equal(r.mem.threadId, base.threadId, 'the worker stopped by itself (was not terminated)');
-        assert.deepEqual(r.mem.tensors, base.tensors, 'tensors back to the value before the run');
+        // A load cancelled before it ends keeps nothing. The load itself does not stop midway: a cancel
+        // seen only once it is done stops the run, and the model stays loaded. Either way nothing else is left.
+        if (at === 'loading weights' && r.mem.keptModel === null) assert.equal(r.mem.tensors.numTensors, 0, 'a cancelled load leaves no tensor');
+        else assert.deepEqual([r.mem.tensors, r.mem.keptModel], [base.tensors, resnet], 'tensors back to the value before the run');
         assert.equal(r.mem.busy, 0);
       }
 
@@ -175,7 +185,9 @@ describe('worker under load', { concurrency: false }, () => {
       const mob = await cancelled(MOBILENET, 'astronaut.png', 'running', 0);
       console.log(`cancel mobilenet_v3_small on 'running': ${mob.outcome.ok ? 'the run finished before the cancel arrived' : `rejected ${mob.latency.toFixed(0)} ms after the cancel`}; memory after: ${fmtMem(mob.mem)}`);
       if (!mob.outcome.ok) assert.ok(mob.outcome.e instanceof CancelledError, String(mob.outcome.e));
-      assert.deepEqual(mob.mem.tensors, base.tensors);
+      assert.equal(mob.mem.keptModel, MOBILENET);
+      await c.request({ kind: 'unload' });
+      assert.equal((await memory(c)).tensors.numTensors, 0, 'nothing but the kept model was left');
 
       // a run cancelled while it waits behind another is dropped at once, before the one ahead ends
       const aheadToken = new Token();
@@ -197,6 +209,52 @@ describe('worker under load', { concurrency: false }, () => {
       assert.equal(end.threadId, base.threadId);
       assert.deepEqual(end.tensors, base.tensors);
       assert.deepEqual(logs, [], 'the client never had to terminate the worker');
+    } finally {
+      c.dispose();
+    }
+  });
+
+  test('the next image on the same model runs without reloading it; a changed file or backend reloads', async () => {
+    const { c, logs } = client();
+    try {
+      const progressOf = async (req: ExciteRequest) => {
+        const progress: string[] = [];
+        const result = await c.request(req, { onProgress: (p) => progress.push(p) });
+        return { result, progress };
+      };
+      const model = join(tmp, 'copy.keras');
+      writeFileSync(model, readFileSync(CIFAR));
+      const first = await progressOf(exciteReq(model, 'chelsea.png'));
+      assert.ok(first.progress.includes('loading weights'));
+      assert.ok(first.result.timings.load > 0);
+      const t0 = performance.now();
+      const second = await progressOf(exciteReq(model, 'astronaut.png'));
+      const secondMs = performance.now() - t0;
+      assert.deepEqual(second.progress, ['reading the model', 'running'], 'the second image did not reload the model');
+      assert.equal(second.result.timings.load, 0);
+      // the same numbers as a model loaded for that image alone
+      const { c: fresh } = client();
+      try {
+        assertSameRun(second.result, await fresh.request(exciteReq(model, 'astronaut.png')), 'kept model vs a fresh worker');
+      } finally {
+        fresh.dispose();
+      }
+      console.log(`second image on a loaded model: ${secondMs.toFixed(0)} ms for the request (run ${second.result.timings.run.toFixed(0)} ms); first: load ${first.result.timings.load.toFixed(0)} ms`);
+      // the file changes (new mtime): loaded again
+      writeFileSync(model, readFileSync(CIFAR));
+      utimesSync(model, new Date(), new Date(Date.now() + 5000));
+      const reloaded = await progressOf(exciteReq(model, 'chelsea.png'));
+      assert.ok(reloaded.progress.includes('loading weights'), 'a changed file is reloaded');
+      const wasm = reloaded.result;
+      // another backend: loaded again, and onnx gives wasm's gates
+      const onnx = await progressOf({ ...exciteReq(model, 'chelsea.png'), backend: 'onnx' });
+      assert.ok(onnx.progress.includes('loading weights'));
+      assert.equal(onnx.result.backend, 'onnx');
+      assert.match(onnx.result.backendReason, /onnx \(onnxruntime-node, CPU, \d+ threads?\)/);
+      onnx.result.blocks.forEach((b, i) => b.excitation.forEach((v, j) => assert.ok(Math.abs(v - wasm.blocks[i].excitation[j]) <= 1e-4, `onnx vs wasm gate ${b.name}[${j}]: ${v} vs ${wasm.blocks[i].excitation[j]}`)));
+      const again = await progressOf({ ...exciteReq(model, 'astronaut.png'), backend: 'onnx' });
+      assert.ok(!again.progress.includes('loading weights'), 'the onnx session is reused too');
+      assert.deepEqual(logs, []);
     } finally {
       c.dispose();
     }
@@ -288,7 +346,10 @@ describe('worker under load', { concurrency: false }, () => {
       }
       const after = await memory(c, true);
       assert.equal(after.threadId, threadId, 'the worker never restarted');
-      assert.equal(after.tensors.numTensors, 0);
+      // the model of the runs that failed on their image stays loaded, and only it
+      assert.equal(after.keptModel, CIFAR);
+      await c.request({ kind: 'unload' });
+      assert.equal((await memory(c, true)).tensors.numTensors, 0);
       assert.ok((await c.request(exciteReq(CIFAR, 'chelsea.png'))).blocks.length === 9, 'a run still works');
       // debug (fault injection) requests are refused unless the client enables them
       await assert.rejects(c.request({ kind: 'debug', fault: 'exit' }), /malformed request to the worker: debug requests are disabled/);

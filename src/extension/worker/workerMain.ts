@@ -11,7 +11,7 @@
  * - Nothing a request does can stop the thread: every failure is answered as a one-line error,
  *   and exceptions outside any request are reported to the host's log, not thrown.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
@@ -19,7 +19,7 @@ import { analyze } from '../../analysis/report.js';
 import { openModel } from '../../formats/index.js';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { completeShapesByExecution, excite, loadModel, runtimeMemory, setWasmDirectory } from '../../runtime/index.js';
+import { completeShapesByExecution, excite, isBackendRequest, loadModel, runtimeMemory, setWasmDirectory, type LoadedModel } from '../../runtime/index.js';
 import { decodeImageFile } from '../../image/decode.js';
 import { modelInputThumbnail } from '../../image/thumbnail.js';
 import { classCount, outputShapeOf, resolveLabels } from '../../labels/index.js';
@@ -35,6 +35,7 @@ import type {
   MemoryRequest,
   MemoryResult,
   Request,
+  UnloadResult,
   WorkerData,
 } from './workerProtocol.js';
 
@@ -87,10 +88,12 @@ function checkRequest(r: unknown): Request {
       str('modelPath');
       str('imagePath');
       ratios();
-      if (!['auto', 'tfjs-node', 'wasm', 'cpu'].includes(o.backend as string)) throw new BadRequest(`unknown backend ${JSON.stringify(o.backend)}`);
+      if (!isBackendRequest(o.backend)) throw new BadRequest(`unknown backend ${JSON.stringify(o.backend)}`);
       str('preprocess');
+      if (o.threads !== undefined && !(Number.isInteger(o.threads) && (o.threads as number) >= 0 && (o.threads as number) <= 256)) throw new BadRequest("'threads' must be a whole number from 0 to 256");
       break;
     case 'memory':
+    case 'unload':
       break;
     case 'debug':
       if (!options.debugRequests) throw new BadRequest('debug requests are disabled in this worker');
@@ -171,30 +174,59 @@ function oneRunAtATime<T>(id: number, signal: AbortSignal, fn: () => Promise<T>)
   });
 }
 
+/**
+ * The last model run, kept loaded: the next image on the same file (same size and mtime), backend
+ * and threads runs at once, without reading and uploading the weights again (an onnx session or
+ * the TF.js tensors). Another model replaces it (the old one is freed first: one model's weights
+ * at a time); `unload` drops it.
+ */
+let kept: { key: string; path: string; loaded: LoadedModel } | undefined;
+
+function unloadKept(): UnloadResult {
+  const path = kept?.path ?? null;
+  kept?.loaded.dispose();
+  kept = undefined;
+  return { unloaded: path };
+}
+
 async function run(id: number, r: ExciteRequest, signal: AbortSignal): Promise<ExciteResult> {
   // the image first: a broken image is said before the (slower) model is read
   send({ id, progress: 'reading the image' });
   const image = decodeImageFile(r.imagePath);
   send({ id, progress: 'reading the model' });
+  let st;
+  try {
+    st = statSync(r.modelPath);
+  } catch {
+    st = undefined; // openModel names the problem
+  }
+  const key = JSON.stringify([r.modelPath, st?.size, st?.mtimeMs, r.backend, r.threads ?? 0]);
+  const reuse = kept?.key === key ? kept : undefined;
   // The graph inspect shows: shapes no rule knows measured by running the model (already in this run's turn).
-  const graph = await completeShapesByExecution(await openModel(r.modelPath), { backend: r.backend, signal });
+  const graph = reuse?.loaded.graph ?? (await completeShapesByExecution(await openModel(r.modelPath), { backend: r.backend, signal }));
   const labels = resolveLabels({ file: r.labels, modelPath: r.modelPath, classes: classCount(outputShapeOf(graph)) });
   const report = analyze(graph, r.ratios);
   if (report.seBlocks.length === 0) throw new ModelError('no SE block found, so there is no excitation to show', r.modelPath);
   if (signal.aborted) throw new CancelledError();
-  send({ id, progress: 'loading weights' });
-  const loaded = await loadModel(graph, { backend: r.backend, signal });
-  try {
-    if (signal.aborted) throw new CancelledError();
-    send({ id, progress: 'running' });
-    const result = await excite(loaded, report, image, { preprocess: r.preprocess as never, signal, labels: labels?.labels });
-    if (signal.aborted) throw new CancelledError();
-    const [, h, w] = result.inputShape;
-    const thumbnail = typeof h === 'number' && typeof w === 'number' ? modelInputThumbnail(image, w, h) : undefined;
-    return { ...(result as unknown as ExciteResult), thumbnail, labelSource: labels?.source };
-  } finally {
-    loaded.dispose();
+  let loaded = reuse?.loaded;
+  if (!loaded) {
+    unloadKept();
+    send({ id, progress: 'loading weights' });
+    loaded = await loadModel(graph, { backend: r.backend, signal, capture: report.seBlocks.map((b) => b.gateLayer), threads: r.threads || undefined });
+    if (signal.aborted) {
+      loaded.dispose();
+      throw new CancelledError();
+    }
+    kept = { key, path: r.modelPath, loaded };
   }
+  send({ id, progress: 'running' });
+  const result = await excite(loaded, report, image, { preprocess: r.preprocess as never, signal, labels: labels?.labels });
+  if (signal.aborted) throw new CancelledError();
+  // The model stayed loaded: this result says how long loading took when it happened, not now.
+  if (reuse) result.timings.load = 0;
+  const [, h, w] = result.inputShape;
+  const thumbnail = typeof h === 'number' && typeof w === 'number' ? modelInputThumbnail(image, w, h) : undefined;
+  return { ...(result as unknown as ExciteResult), thumbnail, labelSource: labels?.source };
 }
 
 let gcFunction: (() => void) | null | undefined;
@@ -221,7 +253,7 @@ function collectGarbage(): boolean {
 function memory(r: MemoryRequest): MemoryResult {
   const gc = r.gc ? collectGarbage() : false;
   const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
-  return { threadId, tensors: runtimeMemory(), process: { rss, heapTotal, heapUsed, external, arrayBuffers }, gc, busy: controllers.size - 1 };
+  return { threadId, tensors: runtimeMemory(), process: { rss, heapTotal, heapUsed, external, arrayBuffers }, gc, busy: controllers.size - 1, keptModel: kept?.path ?? null };
 }
 
 async function debug(r: DebugRequest): Promise<DebugResult> {
@@ -257,6 +289,8 @@ function handle(id: number, r: Request, signal: AbortSignal): Promise<unknown> {
       return oneRunAtATime(id, signal, () => run(id, r, signal));
     case 'memory':
       return Promise.resolve(memory(r));
+    case 'unload':
+      return oneRunAtATime(id, signal, async () => unloadKept());
     case 'debug':
       return debug(r);
   }

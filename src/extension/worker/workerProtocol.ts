@@ -1,5 +1,6 @@
 /** Messages between the extension host and its worker thread (dist/worker.cjs). Types only. */
 import type { InspectReport } from '../../analysis/report.js';
+import type { BackendRequest } from '../../runtime/backendNames.js';
 
 export interface InspectRequest {
   kind: 'inspect';
@@ -11,10 +12,24 @@ export interface ExciteRequest {
   modelPath: string;
   imagePath: string;
   ratios: number[];
-  backend: 'auto' | 'tfjs-node' | 'wasm' | 'cpu';
+  backend: BackendRequest;
   preprocess: string;
   /** A labels file (the seInspector.labels setting), else the model's metadata or ImageNet's. */
   labels?: string;
+  /** Threads of one run (onnx); absent or 0: the cores available. */
+  threads?: number;
+}
+/**
+ * Drops the model the worker keeps loaded between runs (queued behind the runs, like one). The
+ * worker keeps the last model run (same file, size, mtime, backend and threads) so that the next
+ * image on it starts running at once.
+ */
+export interface UnloadRequest {
+  kind: 'unload';
+}
+export interface UnloadResult {
+  /** The model file that was kept loaded, if any. */
+  unloaded: string | null;
 }
 /** The worker's memory, for leak checks and diagnostics. Answered at once (not queued behind runs). */
 export interface MemoryRequest {
@@ -39,7 +54,7 @@ export interface DebugRequest {
   ms?: number;
   code?: number;
 }
-export type Request = InspectRequest | ExciteRequest | MemoryRequest | DebugRequest;
+export type Request = InspectRequest | ExciteRequest | MemoryRequest | UnloadRequest | DebugRequest;
 
 export interface InspectResult {
   report: InspectReport;
@@ -73,6 +88,8 @@ export interface MemoryResult {
   gc: boolean;
   /** Requests being handled or waiting in the worker, this one excluded. */
   busy: number;
+  /** The model file kept loaded for the next run, if any (its weights are in `tensors` on TF.js backends). */
+  keptModel: string | null;
 }
 
 export interface DebugResult {
@@ -85,7 +102,9 @@ export type ResultOf<R extends Request> = R extends InspectRequest
     ? ExciteResult
     : R extends MemoryRequest
       ? MemoryResult
-      : DebugResult;
+      : R extends UnloadRequest
+        ? UnloadResult
+        : DebugResult;
 
 /** What the worker is started with (`workerData`). */
 export interface WorkerData {
@@ -95,7 +114,7 @@ export interface WorkerData {
 
 export type ToWorker = { id: number; request: Request } | { id: number; cancel: true };
 export type FromWorker =
-  | { id: number; ok: true; result: InspectResult | ExciteResult | MemoryResult | DebugResult }
+  | { id: number; ok: true; result: InspectResult | ExciteResult | MemoryResult | UnloadResult | DebugResult }
   | { id: number; ok: false; message: string; cancelled: boolean }
   /** A progress line for the notification. */
   | { id: number; progress: string }
