@@ -19,10 +19,11 @@ export async function computeAblation(entry: URL, modelPath: string, folder: str
   const report = await seReport(modelPath, o.imageSize);
   const images = readClassFolder(folder).images.map((x) => x.image);
   const t0 = performance.now();
-  const base = (await runAll(entry, modelPath, images.map((image) => ({ image, fullOutput: true })), o, 'ablate: original run')).results;
+  // The original and the ablated runs on the same engine: a gate held at its own values must change nothing.
+  const base = (await runAll(entry, modelPath, images.map((image) => ({ image, fullOutput: true })), o, 'ablate: original run', true)).results;
   const means = report.seBlocks.map((b, k) => meanGate(base.map((r) => r.blocks[k].excitation)));
   const tasks = report.seBlocks.flatMap((b, k) => images.map((image) => ({ image, fullOutput: true, overrideGates: [[b.gateLayer, Array.from(means[k])]] as [string, number[]][] })));
-  const ablated = (await runAll(entry, modelPath, tasks, o, 'ablate: runs with one gate held at its mean')).results;
+  const ablated = (await runAll(entry, modelPath, tasks, o, 'ablate: runs with one gate held at its mean', true)).results;
   const original = base.map((r) => r.output.values!);
   const rows = report.seBlocks.map((b, k) => {
     const { agreement, meanAbsChange } = compareOutputs(original, ablated.slice(k * images.length, (k + 1) * images.length).map((r) => r.output.values!));

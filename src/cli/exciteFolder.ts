@@ -26,6 +26,8 @@ export interface FolderJob {
   inputs?: Record<string, number>;
   /** Threads of one run per worker (onnx); default: the cores shared out among the workers. */
   threads?: number;
+  /** Some tasks hold gates at given values: the model must load on an engine that can (set from the tasks). */
+  overrides?: boolean;
 }
 
 /** One run: an image, optionally with gate layers held at given values and the full output kept. */
@@ -61,6 +63,7 @@ export async function exciteFolder(
 ): Promise<FolderResult> {
   const t0 = performance.now();
   const tasks = images.map((t) => (typeof t === 'string' ? { image: t } : t));
+  job = { ...job, overrides: job.overrides || tasks.some((t) => t.overrideGates?.length) };
   const queue = tasks.map((task, id) => ({ id, task }));
   const results: FolderResult['images'] = new Array(tasks.length);
   let done = 0;
@@ -106,7 +109,7 @@ export async function runFolderWorker(): Promise<void> {
   try {
     const graph = await completeShapesByExecution(await openModel(job.model, { assumedImageSize: job.imageSize }), { backend: job.backend as never, inputs: job.inputs });
     report = analyze(graph);
-    loaded = await loadModel(graph, { backend: job.backend as never, warmup: true, inputs: job.inputs, capture: report.seBlocks.map((b) => b.gateLayer), threads: job.threads });
+    loaded = await loadModel(graph, { backend: job.backend as never, warmup: true, inputs: job.inputs, overrides: job.overrides, capture: report.seBlocks.map((b) => b.gateLayer), threads: job.threads });
   } catch (e) {
     port.postMessage({ ready: true, error: userMessage(e) } satisfies FromWorker);
     return;

@@ -29,11 +29,12 @@ export async function seReport(modelPath: string, imageSize?: number): Promise<I
 }
 
 /** Runs the tasks over worker threads with a progress line; the first failed image fails the whole run. */
-export async function runAll(entry: URL, modelPath: string, tasks: FolderTask[], o: FolderRunOptions, label: string): Promise<{ results: ExciteResult[]; run: FolderResult }> {
+/** `overrides`: load on an engine that can hold gates at given values, also for the runs that hold none. */
+export async function runAll(entry: URL, modelPath: string, tasks: FolderTask[], o: FolderRunOptions, label: string, overrides = false): Promise<{ results: ExciteResult[]; run: FolderResult }> {
   const progress = progressLine(label);
   let run: FolderResult;
   try {
-    run = await exciteFolder(entry, { model: modelPath, backend: o.backend, preprocess: o.preprocess, imageSize: o.imageSize }, tasks, o.workers, progress.update);
+    run = await exciteFolder(entry, { model: modelPath, backend: o.backend, preprocess: o.preprocess, imageSize: o.imageSize, overrides }, tasks, o.workers, progress.update);
   } finally {
     progress.end();
   }

@@ -32,6 +32,8 @@ export interface LoadOptions {
   capture?: readonly string[];
   /** Threads of one run for engines that use several (onnx); default: the cores available. */
   threads?: number;
+  /** Runs will hold layers at given values (`overrideGates`): only engines that can are chosen. */
+  overrides?: boolean;
 }
 
 /**
@@ -231,7 +233,8 @@ export class LoadedModel {
 async function startEngine(graph: ModelGraph, requested: BackendRequest, options: LoadOptions): Promise<{ engine: Engine; tfBackend?: BackendInfo; startMs: number }> {
   let notOnnx: string | undefined;
   if (requested === 'onnx' || requested === 'auto') {
-    notOnnx = unsupportedForOnnx(graph, options.capture) ?? (await onnxUnavailable());
+    // onnxruntime cannot replace a node's output between runs: ablation runs stay on TF.js.
+    notOnnx = (options.overrides ? 'runs that hold gates at given values (ablate) need the layers engine' : undefined) ?? unsupportedForOnnx(graph, options.capture) ?? (await onnxUnavailable());
     if (requested === 'onnx' && notOnnx) throw new RuntimeError(`backend 'onnx' cannot run this model: ${notOnnx}`, graph.path);
     if (!notOnnx) {
       const threads = options.threads ?? defaultThreads();
