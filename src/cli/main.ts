@@ -2,6 +2,8 @@
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { workerData } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { PRESETS } from '../image/presets.js';
 import { analyze } from '../analysis/report.js';
 import { openModel } from '../formats/index.js';
 import { BACKEND_REQUESTS, isBackendRequest } from '../runtime/backendNames.js';
@@ -31,6 +33,18 @@ function ratiosOf(text: string | undefined): number[] | undefined {
   // r < 1 would widen the bottleneck past C; a denormal like 1e-320 makes widths infinite.
   if (r.length === 0 || r.some((x) => !Number.isFinite(x) || x < 1 || x > 4096)) throw new UsageError(`--ratios wants reduction ratios from 1 to 4096 like 2,4,8,16,32, got '${text}'`);
   return r;
+}
+
+/**
+ * `--workers N`: at most one per core. Each worker thread holds its own copy of the model, so more
+ * threads than cores add memory (64 took 5 GB on 2 cores) and no speed.
+ */
+function workersOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  const cores = availableParallelism();
+  if (!(Number.isInteger(n) && n >= 1 && n <= cores)) throw new UsageError(`--workers wants a whole number from 1 to ${cores} (the cores here: each worker holds its own copy of the model), got '${text}'`);
+  return n;
 }
 
 /** `--input NAME=VALUE` flags, by name. */
@@ -76,6 +90,13 @@ export async function main(argv: string[]): Promise<number> {
   const imageSize = values['image-size'] === undefined ? undefined : Number(values['image-size']);
   if (imageSize !== undefined && !(Number.isInteger(imageSize) && imageSize > 0 && imageSize <= 8192)) throw new UsageError('--image-size wants a whole number of pixels');
   const inputs = inputValuesOf(values.input);
+  // Every flag is checked before any model is read: a usage error is exit 2, at once.
+  const ratios = ratiosOf(values.ratios);
+  if (!isBackendRequest(values.backend)) throw new UsageError(`--backend wants one of ${BACKENDS}, got '${values.backend}'`);
+  if (values.preprocess !== 'auto' && !(PRESETS as readonly string[]).includes(values.preprocess!)) throw new UsageError(`--preprocess wants one of auto, ${PRESETS.join(', ')}, got '${values.preprocess}'`);
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) throw new UsageError('--threads wants a whole number from 1 to 256');
+  const workers = workersOf(values.workers);
   if (command === 'inspect') {
     if (args.length !== 1) throw new UsageError('inspect takes one model file');
     let graph = await openModel(args[0], { assumedImageSize: imageSize });
@@ -84,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
       const { completeShapesByExecution } = await import('../runtime/executionShapes.js');
       graph = await completeShapesByExecution(graph, { backend: values.backend as never, inputs });
     } else if (Object.keys(inputs).length) throw new UsageError('inspect uses --input only to run a TF.js graph model whose shapes rules leave unknown');
-    const report = analyze(graph, ratiosOf(values.ratios));
+    const report = analyze(graph, ratios);
     console.log(values.json ? JSON.stringify(report, null, 1) : formatReport(report, { layers: values.layers }));
     // The report is printed either way; scripts learn from the exit code that it is partial.
     if (report.seBlocks.length === 0) {
@@ -97,9 +118,6 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   }
-  if (!isBackendRequest(values.backend)) throw new UsageError(`--backend wants one of ${BACKENDS}, got '${values.backend}'`);
-  const threads = values.threads === undefined ? undefined : Number(values.threads);
-  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) throw new UsageError('--threads wants a whole number from 1 to 256');
   if (command === 'bench') {
     if (args.length !== 1) throw new UsageError('bench takes one model file');
     const runs = values.runs === undefined ? 10 : Number(values.runs);
@@ -111,8 +129,6 @@ export async function main(argv: string[]): Promise<number> {
     if (args.length !== 2) throw new UsageError('excite takes a model file and an image file');
     const options = { json: values.json, backend: values.backend, preprocess: values.preprocess!, imageSize, inputs, labels: values.labels, threads };
     if (isFolder(args[1])) {
-      const workers = values.workers === undefined ? undefined : Number(values.workers);
-      if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) throw new UsageError('--workers wants a whole number from 1 to 64');
       const { runExciteFolder } = await import('./exciteCommand.js');
       return runExciteFolder(new URL(import.meta.url), args[0], args[1], { ...options, workers });
     }
@@ -122,8 +138,6 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'specificity' || command === 'ablate') {
     if (args.length !== 2) throw new UsageError(`${command} takes a model file and a folder with one subfolder of images per class`);
-    const workers = values.workers === undefined ? undefined : Number(values.workers);
-    if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) throw new UsageError('--workers wants a whole number from 1 to 64');
     const options = { json: values.json, backend: values.backend!, preprocess: values.preprocess!, imageSize, workers };
     const entry = new URL(import.meta.url);
     if (command === 'specificity') return (await import('./specificityCommand.js')).runSpecificity(entry, args[0], args[1], options);

@@ -86,3 +86,19 @@ test('bad input: one line naming the file, non-zero exit', async () => {
     if (args.length > 1 && !args.includes('--ratios')) assert.equal(out.stderr.trim().split('\n').length, 1, out.stderr);
   }
 });
+
+test('usage errors are exit 2 before any model is read: bad --backend, --preprocess, --ratios, --workers', async () => {
+  // The model does not exist: a usage error must come first, or the exit would be 1 (bad input).
+  const missing = join(ROOT, 'no-such-model.keras');
+  const cores = (await import('node:os')).availableParallelism();
+  for (const [args, message] of [
+    [['excite', missing, 'x.png', '--backend', 'gpu'], /--backend wants one of auto\|onnx\|tfjs-node\|wasm\|cpu, got 'gpu'/],
+    [['excite', missing, 'x.png', '--preprocess', 'imagenet'], /--preprocess wants one of auto, raw, unit, symmetric, caffe, torch, got 'imagenet'/],
+    [['inspect', missing, '--ratios', '1e-320'], /--ratios wants reduction ratios from 1 to 4096/],
+    [['excite', missing, 'folder', '--workers', String(cores + 1)], new RegExp(`--workers wants a whole number from 1 to ${cores} \\(the cores here`)],
+  ] as [string[], RegExp][]) {
+    const out = await cli(...args);
+    assert.equal(out.code, 2, `${args.join(' ')}: ${out.stderr}`);
+    assert.match(out.stderr, message);
+  }
+});
