@@ -10,9 +10,9 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { analyze } from '../../src/analysis/report.js';
 import { openModel } from '../../src/formats/index.js';
-import { InspectorError } from '../../src/util/errors.js';
 import { GraphBuilder } from '../support/graphBuilder.js';
 import { KerasBuilder, seBlock } from '../support/kerasBuilder.js';
+import { refusal } from '../support/refusal.js';
 
 const root = mkdtempSync(join(tmpdir(), 'se-names-'));
 let k = 0;
@@ -29,16 +29,6 @@ function graphModel(build: (g: GraphBuilder, x: string) => string, mutate?: (jso
     writeFileSync(path, JSON.stringify(json));
   }
   return path;
-}
-
-async function refusal(path: string): Promise<string> {
-  try {
-    await openModel(path);
-  } catch (e) {
-    assert.ok(e instanceof InspectorError, String(e));
-    return e.message;
-  }
-  assert.fail('read');
 }
 
 test("a fused op named 'constructor' is an unsupported fused op, not a function", async () => {

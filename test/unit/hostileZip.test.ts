@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openModel } from '../../src/formats/index.js';
-import { InspectorError } from '../../src/util/errors.js';
+import { refusal } from '../support/refusal.js';
 
 const FIXTURE = join(import.meta.dirname, '../../../shared/fixtures/keras/cifar10_se_r8.keras');
 const out = mkdtempSync(join(tmpdir(), 'se-hostile-zip-'));
@@ -27,16 +27,6 @@ function centralHeaders(z: Buffer): number[] {
   const at: number[] = [];
   for (let i = z.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])); i >= 0; i = z.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), i + 4)) at.push(i);
   return at;
-}
-
-async function refusal(path: string): Promise<string> {
-  try {
-    await openModel(path);
-  } catch (e) {
-    assert.ok(e instanceof InspectorError, String(e));
-    return e.message;
-  }
-  assert.fail(`${path} was read`);
 }
 
 test('bzip2 and LZMA entries are named as such, not called corrupt', async () => {

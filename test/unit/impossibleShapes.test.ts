@@ -10,8 +10,8 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { analyze } from '../../src/analysis/report.js';
 import { openModel } from '../../src/formats/index.js';
-import { InspectorError } from '../../src/util/errors.js';
 import { KerasBuilder, seBlock } from '../support/kerasBuilder.js';
+import { refusal } from '../support/refusal.js';
 
 const root = mkdtempSync(join(tmpdir(), 'se-impossible-'));
 let k = 0;
@@ -23,16 +23,6 @@ function model(inputShape: (number | null)[], layer: [string, Record<string, unk
   const path = join(root, `m${k++}.json`);
   writeFileSync(path, JSON.stringify(b.toJSON(x)));
   return path;
-}
-
-async function refusal(path: string): Promise<string> {
-  try {
-    analyze(await openModel(path));
-  } catch (e) {
-    assert.ok(e instanceof InspectorError, String(e));
-    return e.message;
-  }
-  assert.fail(`${path} was counted`);
 }
 
 const cases: [string, (number | null)[], [string, Record<string, unknown>], string][] = [
