@@ -57,3 +57,23 @@ test('external_link.h5: a layer group linked into another file is refused before
     assert.match(r.stderr, new RegExp(`^se-inspector: ${join(out, 'external_link.h5')}: 'model_weights/dense_1/dense_1/\\w+' refers to another file \\('${join(out, 'other.h5')}'\\): ${OWN}\\n$`));
   }
 });
+
+test('float16, float64 and int64 datasets are read as Keras reads them, not called corrupt', async () => {
+  const path = join(out, 'dtypes.h5');
+  execFileSync('/usr/bin/python3', ['-c', `import h5py, numpy as np, sys
+with h5py.File(sys.argv[1], 'w') as f:
+    f['half'] = np.array([0, 1, -2.5, 0.1, 65504, 6e-8], dtype='f2')
+    f['double'] = np.array([0.1, 1e-30], dtype='f8')
+    f['count'] = np.int64(123456789)`, path]);
+  const { Hdf5File } = await import('../../src/formats/containers/hdf5.js');
+  const f = await Hdf5File.open(path);
+  try {
+    const half = Array.from(f.dataset('half')!.read());
+    // the float16 values themselves (0.1 is 0.0999755859375 in half precision)
+    assert.deepEqual(half, [0, 1, -2.5, 0.0999755859375, 65504, 5.960464477539063e-8]);
+    assert.deepEqual(Array.from(f.dataset('double')!.read()), [Math.fround(0.1), Math.fround(1e-30)]);
+    assert.deepEqual(Array.from(f.dataset('count')!.read()), [123456792]); // the weight store holds float32: the nearest to 123456789
+  } finally {
+    f.close();
+  }
+});

@@ -17,6 +17,7 @@ function h5wasm(): Promise<typeof import('h5wasm/node')> {
   return h5;
 }
 import { FormatError } from '../../util/errors.js';
+import { halfToFloat } from '../../util/half.js';
 
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -235,7 +236,9 @@ export class Hdf5File {
       read: () => {
         // h5wasm returns garbage, not an error, when a filter is missing: refuse before reading.
         if (unknownFilter) throw new FormatError(`dataset '${path}' is compressed with the HDF5 filter '${unknownFilter.name}' (id ${unknownFilter.id}), which this reader cannot decode`, label);
-        const r = sandboxed(this.allowed, () => d.value);
+        if (meta.type === 1 && meta.size === 2 && !meta.littleEndian) throw new FormatError(`dataset '${path}' is big-endian float16, which this reader does not read`, label);
+        // h5wasm has no float16 type (Keras writes float16 weights of mixed-precision models): read the raw halves.
+        const r = sandboxed(this.allowed, () => (meta.type === 1 && meta.size === 2 ? this.rawHalves(d.path, meta.total_size) : d.value));
         if (r.refused.length) throw new FormatError(`dataset '${path}' stores its values in another file ('${r.refused[0]}'): refused, a model is read from its own file only`, label);
         // A scalar may be 0 (or 0n): only a failed or absent read is an error.
         if (r.error || r.value === undefined || r.value === null) throw new FormatError(`cannot read dataset '${path}' (the file may be corrupt)`, label);
@@ -249,6 +252,19 @@ export class Hdf5File {
         throw new FormatError(`dataset '${path}' is not numeric (${String(d.dtype)})`, label);
       },
     };
+  }
+
+  /** A float16 dataset's values, from its raw bytes (h5wasm refuses to convert float16 itself). */
+  private rawHalves(path: string, count: number): Float32Array {
+    const m = this.lib.Module as unknown as { _malloc(n: number): number; _free(p: number): void; HEAPU8: Uint8Array; get_dataset_data(file: bigint, path: string, count: null, offset: null, strides: null, ptr: bigint): number };
+    const ptr = m._malloc(2 * count);
+    try {
+      m.get_dataset_data(this.file.file_id, path, null, null, null, BigInt(ptr));
+      const halves = new Uint16Array(m.HEAPU8.slice(ptr, ptr + 2 * count).buffer);
+      return Float32Array.from(halves, halfToFloat);
+    } finally {
+      m._free(ptr);
+    }
   }
 
   close(): void {

@@ -7,6 +7,7 @@ import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { WeightStore } from '../../graph/types.js';
 import { FormatError } from '../../util/errors.js';
 import { own } from '../../util/lookup.js';
+import { halfToFloat } from '../../util/half.js';
 
 export interface ManifestWeight {
   name: string;
@@ -104,15 +105,6 @@ export function checkShards(modelPath: string, m: Manifest): number[][] {
     if (size > need) throw new FormatError(`weight shards of group ${gi + 1} hold ${size} bytes, more than the ${need} weightsManifest lists (an extra or wrong shard)`, modelPath);
     return sizes;
   });
-}
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
 /**
