@@ -9,6 +9,7 @@ import { int } from '../util/format.js';
 import { readClassFolder } from './classFolder.js';
 import { table } from './format.js';
 import { runAll, seReport, type FolderRunOptions } from './specificityCommand.js';
+import { term } from '../util/terminal.js';
 
 export interface AblationResult {
   images: number;
@@ -47,7 +48,7 @@ export async function runAblate(entry: URL, modelPath: string, folder: string, o
     console.log(JSON.stringify({ model: modelPath, folder, images: r.images, blocks: r.blocks }, null, 1));
     return 0;
   }
-  console.log(`${r.model}: each SE block's gate held at its mean over ${r.images} images (${r.runs} runs, ${(r.wallMs / 1000).toFixed(1)} s); cheapest removals first`);
+  console.log(term`${r.model}: each SE block's gate held at its mean over ${r.images} images (${r.runs} runs, ${(r.wallMs / 1000).toFixed(1)} s); cheapest removals first`);
   console.log(formatAblation(r));
   console.log('agreement: share of images whose top-1 class is unchanged; mean |change|: mean absolute change of the output values; saved: the block\'s own parameters and MACs (the constant scale folds into the layer before it)');
   return 0;

@@ -8,6 +8,7 @@ import { openModel } from '../formats/index.js';
 import { imageInput, loadModel, type HostTensor } from '../runtime/excite.js';
 import { ModelError } from '../util/errors.js';
 import { table } from './format.js';
+import { term } from '../util/terminal.js';
 
 export interface BenchOptions {
   json: boolean;
@@ -91,7 +92,7 @@ export async function runBench(modelPath: string, o: BenchOptions): Promise<numb
     return 0;
   }
   const f = (x: number) => x.toFixed(x < 10 ? 2 : 1);
-  console.log(`${modelPath}: backend ${r.backend} (${r.backendReason}), ${r.threads} thread${r.threads === 1 ? '' : 's'}, ${r.runs} runs after one warm-up, ${r.captured} gates captured per run`);
+  console.log(term`${modelPath}: backend ${r.backend} (${r.backendReason}), ${r.threads} thread${r.threads === 1 ? '' : 's'}, ${r.runs} runs after one warm-up, ${r.captured} gates captured per run`);
   console.log(
     table(
       ['load ms', 'first run ms', 'median ms', 'min ms', 'GFLOP', 'GFLOP/s', 'peak RSS MB'],

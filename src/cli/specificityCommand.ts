@@ -12,6 +12,7 @@ import { readClassFolder } from './classFolder.js';
 import { exciteFolder, type FolderResult, type FolderTask } from './exciteFolder.js';
 import { table } from './format.js';
 import { progressLine } from './progress.js';
+import { term } from '../util/terminal.js';
 
 export interface FolderRunOptions {
   json: boolean;
@@ -68,7 +69,7 @@ export async function runSpecificity(entry: URL, modelPath: string, folder: stri
     console.log(JSON.stringify({ model: modelPath, folder, ...result }, null, 1));
     return 0;
   }
-  console.log(`${report.model.name}: class specificity of ${result.blocks.length} SE blocks over ${result.images} images in ${result.classes.length} classes (${workers} threads, ${(wallMs / 1000).toFixed(1)} s)`);
+  console.log(term`${report.model.name}: class specificity of ${result.blocks.length} SE blocks over ${result.images} images in ${result.classes.length} classes (${workers} threads, ${(wallMs / 1000).toFixed(1)} s)`);
   console.log(formatSpecificity(result));
   console.log('score: share of each gate\'s variance across images explained by the class (between-class / total), averaged over channels; 0 = same for every class, 1 = set by the class alone');
   console.log('spread: std of one image\'s gates across channels, mean over images; gate std: std of each gate across images, mean over channels');
