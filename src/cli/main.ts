@@ -11,6 +11,7 @@ import { safeText } from '../util/terminal.js';
 const USAGE = `usage:
   se-inspector inspect <model> [--json] [--layers] [--ratios 2,4,8,16,32] [--image-size N]
   se-inspector excite <model> <image> [--json] [--backend auto|tfjs-node|wasm|cpu] [--preprocess auto|raw|unit|symmetric|caffe|torch]
+  se-inspector excite <model> <imageA> --compare <imageB> [--json] ...   (B minus A per SE block, blocks ranked by mean |B-A|)
   se-inspector excite <model> <folder> [--workers N] [--json] ...   (every PNG/JPEG of the folder, spread over N threads)
 models: Keras .keras / .h5, Keras architecture JSON, tfjs model.json (layers or graph model)`;
 
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
       backend: { type: 'string', default: 'auto' },
       preprocess: { type: 'string', default: 'auto' },
       workers: { type: 'string' },
+      compare: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -64,6 +66,10 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'excite') {
     if (args.length !== 2) throw new UsageError('excite takes a model file and an image file');
     const options = { json: values.json, backend: values.backend!, preprocess: values.preprocess!, imageSize };
+    if (values.compare !== undefined) {
+      const { runExciteCompare } = await import('./exciteCompare.js');
+      return runExciteCompare(args[0], args[1], values.compare, options);
+    }
     if (isFolder(args[1])) {
       const workers = values.workers === undefined ? undefined : Number(values.workers);
       if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) throw new UsageError('--workers wants a whole number from 1 to 64');
