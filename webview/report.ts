@@ -4,6 +4,7 @@ import type { ExcitationRun, InspectReport, LayerRow, ToWebview } from '../src/p
 import { assertNever, getState, onMessage, post, setState } from './lib/api.js';
 import { h, int, pct, shape, short, svg } from './lib/dom.js';
 import { enableDrop, Heatmap, imagePicker } from './lib/heatmap.js';
+import { ComparisonView } from './lib/comparison.js';
 
 const app = document.getElementById('app')!;
 const state = getState();
@@ -17,6 +18,9 @@ const errorBanner = h('div', { class: 'banner error', role: 'alert', hidden: tru
 const heatmap = new Heatmap({ sorted: !!state.sortChannels, onSortChange: (s) => setState({ sortChannels: s }) });
 const runErrorBanner = h('div', { class: 'banner error', role: 'alert', hidden: true });
 const content = h('div', { class: 'content' });
+const comparison = new ComparisonView();
+/** A row the graph view asked for before the report was drawn. */
+let pendingReveal: string | null = null;
 
 app.replaceChildren(busy, errorBanner, content);
 enableDrop(document.body);
@@ -64,6 +68,7 @@ function render(): void {
         r.seBlocks.map((b, i) => ({
           cells: [i + 1, b.name, b.scaledLayer, b.channels, b.squeezedWidth, +b.ratio.toFixed(2), b.gate, b.variant, int(b.params), int(b.macs), pct(b.share.params)],
           onClick: () => reveal(b.name),
+          block: b.name,
         })),
         new Set([0, 3, 4, 5, 8, 9, 10]),
         'se-blocks',
@@ -80,11 +85,33 @@ function render(): void {
     section(`SE blocks (${r.seBlocks.length})`, blocks, canReveal && r.seBlocks.length ? h('p', { class: 'muted small' }, 'Click a row to show it in the JSON.') : null),
     r.seBlocks.length ? section('What if: every SE block at ratio r', whatIfTable(r), whatIfChart(r)) : null,
     excitation,
+    r.seBlocks.length ? section('Compare runs', h('p', { class: 'muted small' }, 'Every run on this model is kept; pick two to see B minus A per channel and the blocks ranked by how much they differ.'), comparison.el) : null,
     section(`Layers (${r.layers.length})`, layersTable(r)),
   ];
   content.replaceChildren(...parts.filter((p): p is HTMLElement => p !== null));
   renderRun();
-  if (state.scrollY) requestAnimationFrame(() => window.scrollTo(0, state.scrollY ?? 0));
+  if (pendingReveal) {
+    const layer = pendingReveal;
+    pendingReveal = null;
+    requestAnimationFrame(() => revealRow(layer));
+  } else if (state.scrollY) requestAnimationFrame(() => window.scrollTo(0, state.scrollY ?? 0));
+}
+
+/** Scrolls to a layer's row (an SE block's row for a block name) and marks it; a filter that hides it is cleared. */
+function revealRow(layer: string): void {
+  if (!report) return void (pendingReveal = layer);
+  const find = () => [...content.querySelectorAll<HTMLElement>('tr[data-layer], tr[data-block]')].find((tr) => tr.dataset.layer === layer || tr.dataset.block === layer);
+  let row = find();
+  if (!row && report.layers.some((l) => l.name === layer)) {
+    setState({ layerFilter: '' });
+    state.layerFilter = '';
+    render();
+    row = find();
+  }
+  if (!row) return;
+  for (const r of content.querySelectorAll('tr.revealed')) r.classList.remove('revealed');
+  row.classList.add('revealed');
+  row.scrollIntoView({ block: 'center' });
 }
 
 function renderRun(): void {
@@ -97,6 +124,8 @@ interface Row {
   cells: (string | number)[];
   onClick?: () => void;
   cls?: string;
+  /** The SE block the row shows (found by the graph view's reveal). */
+  block?: string;
 }
 
 function table(headers: string[], rows: Row[], numeric: Set<number>, cls: string): HTMLElement {
@@ -113,7 +142,7 @@ function table(headers: string[], rows: Row[], numeric: Set<number>, cls: string
         ...rows.map((row) =>
           h(
             'tr',
-            { class: `${row.cls ?? ''}${row.onClick && canReveal ? ' clickable' : ''}`, onclick: row.onClick, tabindex: row.onClick && canReveal ? 0 : undefined },
+            { class: `${row.cls ?? ''}${row.onClick && canReveal ? ' clickable' : ''}`, onclick: row.onClick, tabindex: row.onClick && canReveal ? 0 : undefined, 'data-block': row.block },
             ...row.cells.map((c, i) => h('td', { class: numeric.has(i) ? 'num' : '' }, String(c))),
           ),
         ),
@@ -208,7 +237,7 @@ function layersTable(r: InspectReport): HTMLElement {
       ...rows.map(({ l, i }) =>
         h(
           'tr',
-          { class: `${l.seBlock ? 'se' : ''}${canReveal ? ' clickable' : ''}`, onclick: () => reveal(l.name) },
+          { class: `${l.seBlock ? 'se' : ''}${canReveal ? ' clickable' : ''}`, onclick: () => reveal(l.name), 'data-layer': l.name },
           h('td', { class: 'num' }, String(i + 1)),
           h('td', { class: 'mono' }, l.name),
           h('td', null, l.type),
@@ -256,6 +285,13 @@ onMessage((msg: ToWebview.Message) => {
       heatmap.setColormap(msg.colormap);
       return;
     case 'focus':
+    case 'graph':
+      return;
+    case 'revealRow':
+      revealRow(msg.layer);
+      return;
+    case 'history':
+      comparison.set(msg.runs, msg.comparison, msg.error);
       return;
     default:
       assertNever(msg);

@@ -4,6 +4,7 @@ export const COMMAND_TITLES = {
   chooseImage: 'Run model on image...',
   refresh: 'Refresh',
   revealLayer: 'Reveal layer in model JSON',
+  openGraph: 'Show graph view',
 } as const;
 
 export type CommandName = keyof typeof COMMAND_TITLES;

@@ -7,10 +7,12 @@ import { pickImageByQuickPick } from './images.js';
 import { ModelReportProvider } from './modelReport.js';
 import { pickFile } from './pickFile.js';
 import type { BlocksTreeProvider } from './sidePanel.js';
+import type { GraphViews } from './graphView.js';
 
 export interface Parts {
   ctx: Ctx;
   tree: BlocksTreeProvider;
+  graphs: GraphViews;
 }
 type Cmd = (...args: unknown[]) => unknown;
 
@@ -83,6 +85,14 @@ const TABLE: Record<CommandName, (p: Parts) => Cmd> = {
       if (/\.json$/i.test(uri.fsPath)) return ctx.reveal(uri, layer);
       await openReport(uri);
       return false;
+    },
+  openGraph:
+    ({ ctx, graphs }) =>
+    async (arg) => {
+      const uri = activeModel(arg) ?? ctx.focus ?? (await pickModel(ctx));
+      if (!uri) return undefined;
+      graphs.show(uri);
+      return uri;
     },
 };
 

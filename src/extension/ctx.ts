@@ -6,10 +6,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { InspectReport } from '../analysis/report.js';
-import type { ExcitationRun } from '../protocol/messages.js';
+import type { Comparison, ExcitationRun } from '../protocol/messages.js';
 import { CancelledError, userMessage } from '../util/errors.js';
 import { Config } from './config.js';
 import { toRun } from './excitationView.js';
+import { compareRuns, RunHistory } from './runHistory.js';
 import { WorkerClient, WorkerError } from './worker/client.js';
 import type { InspectResult } from './worker/workerProtocol.js';
 import { looksLikeModelJson } from '../hover/jsonHover.js';
@@ -25,15 +26,20 @@ export interface ModelEntry {
   uri: vscode.Uri;
   report?: InspectReport;
   sources?: InspectResult['sources'];
+  edges?: InspectResult['edges'];
   /** Why the model could not be read (one line). */
   error?: string;
   run?: ExcitationRun;
   runError?: string;
   /** mtime of the file the report was made from. */
   mtime?: number;
+  /** The two runs of the history compared (ids), B minus A. */
+  comparison?: { a: string; b: string };
+  /** A layer (or SE block) the graph view asked the report to show. */
+  revealRow?: string;
 }
 
-export type ModelChange = { key: string; what: 'report' | 'run' | 'busy'; message?: string };
+export type ModelChange = { key: string; what: 'report' | 'run' | 'busy' | 'history' | 'revealRow'; message?: string };
 
 export const keyOf = (uri: vscode.Uri) => uri.toString();
 
@@ -44,6 +50,8 @@ export function isModelPath(p: string): boolean {
 export class Ctx implements vscode.Disposable {
   readonly config = new Config();
   readonly worker: WorkerClient;
+  /** Each model's recent runs, kept in the workspace state. */
+  readonly history: RunHistory;
   private readonly entries = new Map<string, ModelEntry>();
   private readonly inflight = new Map<string, Promise<ModelEntry>>();
   private readonly _onDidChangeModel = new vscode.EventEmitter<ModelChange>();
@@ -61,6 +69,7 @@ export class Ctx implements vscode.Disposable {
     readonly log: vscode.LogOutputChannel,
   ) {
     this.worker = new WorkerClient(path.join(extension.extensionUri.fsPath, 'dist', 'worker.cjs'), (l) => log.warn(l));
+    this.history = new RunHistory(extension.workspaceState);
   }
 
   dispose(): void {
@@ -110,10 +119,12 @@ export class Ctx implements vscode.Disposable {
         const r = await this.worker.request({ kind: 'inspect', path: uri.fsPath, ratios: this.config.ratios });
         entry.report = r.report;
         entry.sources = r.sources;
+        entry.edges = r.edges;
         entry.error = undefined;
       } catch (e) {
         entry.report = undefined;
         entry.sources = undefined;
+        entry.edges = undefined;
         entry.error = userMessage(e);
         // a WorkerError is the model's fault and already shown (instanceof: the production bundle renames classes)
         if (!(e instanceof WorkerError)) this.log.error(`inspect ${uri.fsPath}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
@@ -161,10 +172,15 @@ export class Ctx implements vscode.Disposable {
       entry.run = run;
       entry.runError = undefined;
       this.lastRun = run;
+      // the new run is compared with the one before it until the user picks two others
+      const previous = this.history.list(key).at(-1);
+      const record = this.history.add(key, run);
+      if (previous) entry.comparison = { a: previous.id, b: record.id };
       this.log.info(`ran ${modelUri.fsPath} on ${imagePath}: ${run.blocks.length} blocks, backend ${run.backend} (${run.backendReason}), ${run.timings.run.toFixed(0)} ms`);
       const invalid = run.blocks.reduce((a, b) => a + b.nonFinite, 0);
       if (invalid) void vscode.window.showWarningMessage(`SE Inspector: ${invalid} excitation values are NaN/Inf (drawn hatched as invalid).`);
       this._onDidChangeModel.fire({ key, what: 'run' });
+      this._onDidChangeModel.fire({ key, what: 'history' });
       this._onDidRun.fire(run);
       return run;
     } catch (e) {
@@ -180,6 +196,39 @@ export class Ctx implements vscode.Disposable {
       this._onDidChangeModel.fire({ key, what: 'run' });
       return undefined;
     }
+  }
+
+  /** Picks two runs of the model's history to compare (B minus A). */
+  setComparison(uri: vscode.Uri, a: string, b: string): void {
+    const key = keyOf(uri);
+    const entry = this.entries.get(key) ?? { uri };
+    this.entries.set(key, entry);
+    entry.comparison = { a, b };
+    this._onDidChangeModel.fire({ key, what: 'history' });
+  }
+
+  /** The model's runs and the comparison picked, as the views show them. */
+  historyOf(uri: vscode.Uri): { runs: ReturnType<RunHistory['list']>; comparison: Comparison | null; error: string | null } {
+    const key = keyOf(uri);
+    const runs = this.history.list(key);
+    const pick = this.entries.get(key)?.comparison;
+    const a = pick && this.history.get(key, pick.a);
+    const b = pick && this.history.get(key, pick.b);
+    if (!a || !b) return { runs, comparison: null, error: null };
+    try {
+      return { runs, comparison: compareRuns(a, b), error: null };
+    } catch (e) {
+      return { runs, comparison: null, error: userMessage(e) };
+    }
+  }
+
+  /** Asks the model's report to show a layer's (or SE block's) row; the report is opened if needed. */
+  revealInReport(uri: vscode.Uri, layer: string): void {
+    const key = keyOf(uri);
+    const entry = this.entries.get(key) ?? { uri };
+    this.entries.set(key, entry);
+    entry.revealRow = layer;
+    this._onDidChangeModel.fire({ key, what: 'revealRow' });
   }
 
   /** Shows a layer (or an SE block's first layer) in the model's JSON text, beside the report. */

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands.js';
 import { Ctx, isModelPath } from './ctx.js';
+import { GraphViews } from './graphView.js';
 import { registerHovers } from './hovers.js';
 import { ModelReportProvider } from './modelReport.js';
 import { BlocksTreeProvider, HeatmapViewProvider } from './sidePanel.js';
@@ -16,6 +17,7 @@ export interface Api {
   tree: BlocksTreeProvider;
   heatmap: HeatmapViewProvider;
   status: BackendStatus;
+  graphs: GraphViews;
 }
 
 export function activate(context: vscode.ExtensionContext): Api {
@@ -35,7 +37,9 @@ export function activate(context: vscode.ExtensionContext): Api {
   const status = new BackendStatus(ctx);
   context.subscriptions.push(status);
 
-  context.subscriptions.push(...registerCommands({ ctx, tree }));
+  const graphs = new GraphViews(ctx, reports.provider);
+  context.subscriptions.push(graphs);
+  context.subscriptions.push(...registerCommands({ ctx, tree, graphs }));
   context.subscriptions.push(...registerHovers(ctx));
 
   // the model in focus follows the active text editor when it shows a model JSON
@@ -55,7 +59,7 @@ export function activate(context: vscode.ExtensionContext): Api {
   context.subscriptions.push(watcher, watcher.onDidChange((u) => ctx.modelFileChanged(u)), watcher.onDidCreate((u) => ctx.modelFileChanged(u)), watcher.onDidDelete((u) => ctx.modelFileChanged(u)));
 
   log.info(`SE Inspector activated (${context.extensionUri.fsPath})`);
-  return { ctx, reports: reports.provider, tree, heatmap, status };
+  return { ctx, reports: reports.provider, tree, heatmap, status, graphs };
 }
 
 export function deactivate(): void {}

@@ -26,6 +26,8 @@ export class ReportView extends WebviewHost {
         if (c.key !== key) return;
         if (c.what === 'busy') this.post({ type: 'busy', message: c.message ?? 'Working…' });
         else if (c.what === 'report') this.sendReport();
+        else if (c.what === 'history') this.sendHistory();
+        else if (c.what === 'revealRow') this.sendRevealRow();
         else this.sendRun();
       }),
     );
@@ -54,6 +56,8 @@ export class ReportView extends WebviewHost {
     if (entry && (entry.report || entry.error)) {
       this.sendReport();
       this.sendRun();
+      this.sendHistory();
+      this.sendRevealRow();
     } else {
       this.post({ type: 'busy', message: `Reading ${path.basename(this.uri.fsPath)}…` });
       void this.ctx.inspect(this.uri);
@@ -66,6 +70,16 @@ export class ReportView extends WebviewHost {
     if (entry.report) this.post({ type: 'report', report: entry.report, canReveal: /\.json$/i.test(this.uri.fsPath) });
     // the view itself shows the one error message (a notification as well would say it twice)
     else if (entry.error) this.post({ type: 'error', message: entry.error, scope: 'model' });
+  }
+
+  /** The row the graph view asked for, once (a report opened for it gets it after its report). */
+  private sendRevealRow(): void {
+    const entry = this.ctx.entry(this.uri);
+    if (!entry?.revealRow || !entry.report || !this.isReady) return;
+    this.post({ type: 'revealRow', layer: entry.revealRow });
+    entry.revealRow = undefined;
+    // beside the graph, without taking the focus from it
+    this.panel.reveal(undefined, true);
   }
 
   private sendRun(): void {

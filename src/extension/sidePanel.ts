@@ -98,7 +98,8 @@ class HeatmapView extends WebviewHost {
       ctx.onDidChangeModel((c) => {
         if (!ctx.focus || c.key !== keyOf(ctx.focus)) return;
         if (c.what === 'busy') this.post({ type: 'busy', message: c.message ?? 'Working…' });
-        else this.sendAll();
+        else if (c.what === 'history') this.sendHistory();
+        else if (c.what !== 'revealRow') this.sendAll();
       }),
     );
   }
@@ -117,6 +118,7 @@ class HeatmapView extends WebviewHost {
     if (focus && !e?.report && !e?.error) return this.post({ type: 'busy', message: `Reading ${name}…` });
     if (e?.error) return this.post({ type: 'error', message: e.error, scope: 'model' });
     this.post({ type: 'excitation', run: e?.run ?? null, error: e?.runError ?? null });
+    this.sendHistory();
   }
 }
 

@@ -11,7 +11,7 @@ export type { InspectReport, LayerRow } from '../analysis/report.js';
 export type Colormap = 'viridis' | 'magma' | 'inferno' | 'gray';
 
 /** Which page a webview shows. */
-export type ViewKind = 'report' | 'panel';
+export type ViewKind = 'report' | 'panel' | 'graph';
 
 /** One SE block's excitation for one image, ready to draw. `null` marks a NaN/Inf value (drawn as invalid). */
 export interface ExcitationRow {
@@ -37,6 +37,40 @@ export interface ExcitationRun {
   top5: { index: number; value: number }[];
   outputShape: (number | null)[];
   timings: { load: number; run: number };
+}
+
+/** The model's graph as the graph view draws it: nodes in topological order, edges by node index. */
+export interface GraphData {
+  modelName: string;
+  nodes: { name: string; type: string; outputShape: (number | null)[] | null; params: number | null; macs: number | null; seBlock?: string }[];
+  /** [from, to]: node `to` reads an output of node `from`. */
+  edges: [number, number][];
+  /** The SE blocks (report.seBlocks), each drawn as one node until expanded. */
+  seBlocks: { name: string; layers: string[]; channels: number; squeezedWidth: number; ratio: number; gate: string; params: number; macs: number; scaledLayer: string; variant: string }[];
+}
+
+/** A run kept in a model's history (the excitations themselves stay on the host). */
+export interface RunSummary {
+  id: string;
+  imageName: string;
+  imagePath: string;
+  backend: string;
+  /** Date.now() when the run ended. */
+  time: number;
+  runMs: number;
+  top1: number | null;
+}
+
+/** Two runs of one model compared: B minus A per SE block (src/analysis/compare.ts). */
+export interface Comparison {
+  a: RunSummary;
+  b: RunSummary;
+  /** Network order. `difference` is null where A or B is NaN/Inf. */
+  blocks: { name: string; index: number; channels: number; difference: (number | null)[]; a: (number | null)[]; b: (number | null)[]; meanAbsDifference: number; maxAbsDifference: number; nonFinite: number }[];
+  /** Block indices from most to least different (mean |B - A|). */
+  ranked: number[];
+  /** Largest |B - A|: the half-width of the diverging scale. */
+  maxAbs: number;
 }
 
 export namespace ToWebview {
@@ -80,7 +114,25 @@ export namespace ToWebview {
     modelName: string | null;
     blockCount: number;
   }
-  export type Message = Init | Busy | Report | Error | Excitation | SetColormap | Focus;
+  /** The graph view: the model's graph to lay out and draw. */
+  export interface Graph {
+    type: 'graph';
+    graph: GraphData;
+  }
+  /** The report: show this layer's (or SE block's) row, as asked from the graph view. */
+  export interface RevealRow {
+    type: 'revealRow';
+    layer: string;
+  }
+  /** The model's recent runs and the comparison picked from them (null: fewer than two runs, or none picked). */
+  export interface History {
+    type: 'history';
+    runs: RunSummary[];
+    comparison: Comparison | null;
+    /** Why the runs picked cannot be compared. */
+    error: string | null;
+  }
+  export type Message = Init | Busy | Report | Error | Excitation | SetColormap | Focus | Graph | RevealRow | History;
   export type Type = Message['type'];
 }
 
@@ -110,11 +162,25 @@ export namespace FromWebview {
     type: 'exportPng';
     /** `data:image/png;base64,...` of the heatmap canvas. */
     dataUrl: string;
+    /** Which heatmap: the last run's (default) or the comparison's. */
+    subject?: 'comparison';
   }
   export interface ExportCsv {
     type: 'exportCsv';
+    subject?: 'comparison';
   }
-  export type Message = Ready | Reveal | ChooseImage | DropImage | ExportPng | ExportCsv;
+  /** The graph view: a node was clicked; show its row in the report (and in the JSON of a text model). */
+  export interface GraphSelect {
+    type: 'graphSelect';
+    layer: string;
+  }
+  /** Compare two runs of the model's history (ids of RunSummary): B minus A. */
+  export interface Compare {
+    type: 'compare';
+    a: string;
+    b: string;
+  }
+  export type Message = Ready | Reveal | ChooseImage | DropImage | ExportPng | ExportCsv | GraphSelect | Compare;
   export type Type = Message['type'];
 }
 
