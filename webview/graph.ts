@@ -113,7 +113,7 @@ async function relayout(keep?: string): Promise<void> {
     redraw();
     const anchor = keep ? laid.nodes.find((n) => n.id === keep) : undefined;
     if (anchor) view.centerOn(anchor);
-    else if (first) view.fit();
+    else if (first) view.home();
     runSearch(false);
   } catch (e) {
     setBusy(null);

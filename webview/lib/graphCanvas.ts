@@ -150,7 +150,7 @@ export class GraphCanvas {
     this.request();
   }
 
-  /** The whole graph in view; a tall network is fitted by width, at least at a readable size, from its top. */
+  /** The whole graph in view (at most at natural size). */
   fit(): void {
     const s = this.state;
     if (!s) return;
@@ -158,10 +158,21 @@ export class GraphCanvas {
     const H = this.host.clientHeight || 400;
     const w = Math.max(1, s.laid.width);
     const h = Math.max(1, s.laid.height);
-    const whole = Math.min(W / (w + 40), H / (h + 40));
-    this.scale = Math.min(1.5, Math.max(whole, Math.min(1, W / (w + 40), 0.35)));
+    this.scale = Math.min(1, W / (w + 40), H / (h + 40));
     this.tx = (W - w * this.scale) / 2;
-    this.ty = whole === this.scale ? (H - h * this.scale) / 2 : 20;
+    this.ty = (H - h * this.scale) / 2;
+    this.request();
+  }
+
+  /** Where a graph opens: its top (the input), as wide as fits but readable; a network is taller than any view. */
+  home(): void {
+    const s = this.state;
+    if (!s) return;
+    const W = this.host.clientWidth || 600;
+    const w = Math.max(1, s.laid.width);
+    this.scale = Math.max(0.6, Math.min(1, W / (w + 40)));
+    this.tx = w * this.scale <= W ? (W - w * this.scale) / 2 : 20;
+    this.ty = 12;
     this.request();
   }
 
@@ -221,7 +232,7 @@ export class GraphCanvas {
         g.font = `600 ${t.fontSize - 1}px ${t.font}`;
         g.textBaseline = 'middle';
         g.textAlign = 'left';
-        g.fillText(s.groupLabel(gr), gr.x + 6, gr.y + 11);
+        clipText(g, s.groupLabel(gr), gr.x + 6, gr.y + 11, gr.w - 12);
       }
     }
 

@@ -86,7 +86,7 @@ export async function layout(graph: GraphData, expanded: ReadonlySet<number>, me
     nodes.push({ id: `l:${i}`, kind: 'layer', index: i, title: n.name, sub: `${n.type} ${fmtShape(n.outputShape)}`, x: 0, y: 0, w: 0, h: 0, block: memberOf.get(n.name) });
   });
   for (const n of nodes) {
-    n.w = Math.ceil(Math.min(300, Math.max(90, measure(n.title, true), measure(n.sub, false), n.extra ? measure(n.extra, false) : 0) + 16));
+    n.w = Math.ceil(Math.min(340, Math.max(90, measure(n.title, true), measure(n.sub, false), n.extra ? measure(n.extra, false) : 0) + 16));
     n.h = n.kind === 'se' ? 52 : 36;
   }
   const edgeSet = new Set<string>();
