@@ -9,7 +9,7 @@ import { assertNever, onMessage, post } from './lib/api.js';
 import { colorAt } from './lib/colormap.js';
 import { h, int, shape } from './lib/dom.js';
 import { GraphCanvas, readTheme } from './lib/graphCanvas.js';
-import { layout, type Laid, type VGroup, type VNode } from './lib/graphLayout.js';
+import { layout, startLayoutWorker, type Laid, type VGroup, type VNode } from './lib/graphLayout.js';
 
 const started = performance.now();
 const app = document.getElementById('app')!;
@@ -254,6 +254,7 @@ onMessage((msg) => {
       void relayout();
       return;
     case 'excitation':
+      setBusy(null);
       run = msg.run;
       redraw();
       return;
@@ -271,4 +272,6 @@ onMessage((msg) => {
   }
 });
 
+// the layout worker parses elkjs (~1.5 MB) while the host reads the model
+startLayoutWorker();
 post({ type: 'ready' });

@@ -15,7 +15,7 @@ const empty = h('p', { class: 'muted' });
 const picker = imagePicker({ compact: true });
 const heatmap = new Heatmap({ sorted: !!state.sortChannels, onSortChange: (s) => setState({ sortChannels: s }) });
 const comparison = new ComparisonView({ compact: true });
-const compareTitle = h('div', { class: 'panel-title', hidden: true }, 'Compare runs');
+const compareTitle = h('div', { class: 'compare-title', hidden: true }, 'Compare runs');
 // the heatmap first: at side-bar widths the picker below it stays reachable without hiding the run
 app.replaceChildren(title, busy, error, empty, heatmap.el, picker, compareTitle, comparison.el);
 document.body.classList.add('narrow');

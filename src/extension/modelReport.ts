@@ -78,8 +78,8 @@ export class ReportView extends WebviewHost {
     if (!entry?.revealRow || !entry.report || !this.isReady) return;
     this.post({ type: 'revealRow', layer: entry.revealRow });
     entry.revealRow = undefined;
-    // beside the graph, without taking the focus from it
-    this.panel.reveal(undefined, true);
+    // in its own group (beside the graph), without taking the focus from it
+    this.panel.reveal(this.panel.viewColumn, true);
   }
 
   private sendRun(): void {

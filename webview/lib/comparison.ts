@@ -21,8 +21,8 @@ export class ComparisonView {
   private readonly note = h('p', { class: 'muted small' });
   private readonly errorBanner = h('div', { class: 'banner error', role: 'alert', hidden: true });
   private readonly body = h('div', { class: 'comparison-body' });
-  private readonly canvas = h('canvas', { class: 'heatmap-canvas difference-canvas', role: 'img', 'aria-label': 'Difference heatmap' });
-  private readonly tooltip = h('div', { class: 'heatmap-tooltip', role: 'tooltip', hidden: true });
+  private readonly canvas = h('canvas', { class: 'difference-canvas', role: 'img', 'aria-label': 'Difference heatmap' });
+  private readonly tooltip = h('div', { class: 'difference-tooltip', role: 'tooltip', hidden: true });
   private readonly ranking = h('div', { class: 'ranking' });
   private runs: RunSummary[] = [];
   private c: Comparison | null = null;
@@ -37,11 +37,11 @@ export class ComparisonView {
     const pickers = h('div', { class: 'toolbar run-pickers' }, h('label', null, 'A ', this.pickA), h('label', null, 'B ', this.pickB));
     const exports = h(
       'div',
-      { class: 'heatmap-toolbar' },
+      { class: 'difference-toolbar' },
       h('vscode-button', { secondary: true, onclick: () => post({ type: 'exportPng', dataUrl: this.canvas.toDataURL('image/png'), subject: 'comparison' }) }, 'Export PNG'),
       h('vscode-button', { secondary: true, onclick: () => post({ type: 'exportCsv', subject: 'comparison' }) }, 'Export CSV'),
     );
-    this.body.append(exports, h('div', { class: 'heatmap-body' }, h('div', { class: 'heatmap-plot' }, this.canvas, this.tooltip), this.ranking));
+    this.body.append(exports, h('div', { class: 'difference-body' }, h('div', { class: 'difference-plot' }, this.canvas, this.tooltip), this.ranking));
     this.el = h('div', { class: 'comparison', hidden: true }, pickers, this.note, this.errorBanner, this.body);
     this.canvas.addEventListener('mousemove', (e) => this.hover(e));
     this.canvas.addEventListener('mouseleave', () => (this.tooltip.hidden = true));

@@ -58,6 +58,11 @@ function engine(): ELK {
   return elk;
 }
 
+/** Starts the worker (and its elkjs) ahead of the first layout. */
+export function startLayoutWorker(): void {
+  void engine().knownLayoutAlgorithms().catch(() => undefined);
+}
+
 /** Node boxes sized to their text (measured with the canvas font). */
 export async function layout(graph: GraphData, expanded: ReadonlySet<number>, measure: (text: string, bold: boolean) => number): Promise<Laid> {
   const t0 = performance.now();

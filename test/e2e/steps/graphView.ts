@@ -38,7 +38,10 @@ export async function graphViewSteps(k: StepKit): Promise<void> {
   const { page: pg, folder, check, shot, until } = k;
   const current = () => pg;
 
-  /** The visible webview whose page is `view` (report, panel, graph); for a report, the one titled `h1`. */
+  /**
+   * The visible webview whose page is `view` (report, panel, graph); for a report, the one titled
+   * `h1`. Pinned to its iframe by the webview's id, so that it stays that webview when others show.
+   */
   const frameOf = (view: string, h1?: RegExp, ms = 30_000): Promise<FrameLocator> =>
     until(`a visible ${view} webview${h1 ? ` of ${h1}` : ''}`, async () => {
       const frames = pg.locator('iframe.webview').filter({ visible: true });
@@ -46,7 +49,8 @@ export async function graphViewSteps(k: StepKit): Promise<void> {
         const inner = frames.nth(i).contentFrame().locator('#active-frame').contentFrame();
         if ((await inner.locator(`body[data-view="${view}"]`).count().catch(() => 0)) === 0) continue;
         if (h1 && !h1.test((await inner.locator('h1').first().innerText({ timeout: 500 }).catch(() => '')) ?? '')) continue;
-        return inner;
+        const id = new URL((await frames.nth(i).getAttribute('src')) ?? '', 'http://x').searchParams.get('id');
+        return id ? pg.locator(`iframe.webview[src*="id=${id}"]`).contentFrame().locator('#active-frame').contentFrame() : inner;
       }
       return undefined;
     }, ms);
@@ -205,7 +209,7 @@ export async function graphViewSteps(k: StepKit): Promise<void> {
     const blocks = [...new Set(cmp.map((r) => r[1]))];
     for (const row of [0, 4, 8]) {
       await pg.mouse.move(box.x + box.width * 0.7, box.y + 4 + 16 * row + 8);
-      const tip = (await report.locator('.heatmap-plot .heatmap-tooltip').filter({ visible: true }).innerText({ timeout: 5000 })).replace(/\s+/g, ' ');
+      const tip = (await report.locator('.difference-tooltip').filter({ visible: true }).innerText({ timeout: 5000 })).replace(/\s+/g, ' ');
       const m = /channel (\d+) of \d+ B − A: ([+-]\d+\.\d+)/.exec(tip);
       expect(m && tip.includes(blocks[row]), `tooltip on row ${row + 1}: ${tip}`);
       const expected = bByKey.get(`${row}/${m[1]}`)! - aByKey.get(`${row}/${m[1]}`)!;
@@ -213,7 +217,9 @@ export async function graphViewSteps(k: StepKit): Promise<void> {
     }
     log(`comparison: ${cmp.length} values equal B − A of the runs' CSVs; most different block ${byRank[0]}`);
     await report.locator('section', { hasText: 'Compare runs' }).locator('h2').first().evaluate((e) => e.scrollIntoView());
-    await pg.mouse.move(box.x + box.width * 0.5, box.y + 4 + 16 * 2 + 8);
+    await sleep(200);
+    const shown2 = await canvas.boundingBox();
+    if (shown2) await pg.mouse.move(shown2.x + shown2.width * 0.5, shown2.y + 4 + 16 * 2 + 8);
     await sleep(200);
     await shot(pg, 'se-compare-dark', `${MOBILENET}: rocket.jpg minus chelsea.png, diverging heatmap (hover on row 3) and the blocks ranked by mean |B − A| (dark)`);
   }, current);
@@ -231,6 +237,13 @@ export async function graphViewSteps(k: StepKit): Promise<void> {
     await k.setTheme(pg, 'Default Light Modern', /\bvs\b(?!-dark)/);
     const g = await frameOf('graph');
     expect(await g.locator('body.vscode-light').count(), 'the graph webview has no vscode-light class');
+    // a collapsed SE node in view, filled by its mean excitation of the last run
+    const search = g.locator('vscode-textfield.graph-search input');
+    await search.fill('expanded_conv_5_squeeze_excite');
+    await search.press('Enter');
+    await until('the search to select expanded_conv_5_squeeze_excite', async () => (await g.locator('body').getAttribute('data-selected')) === 'expanded_conv_5_squeeze_excite', 10_000);
+    const details = await g.locator('.graph-details').innerText();
+    expect(/mean excitation\s+0\.\d{4}/.test(details), `the SE node's details give no mean excitation: ${details}`);
     await sleep(400);
     await shot(pg, 'se-graph-light', `graph view of ${MOBILENET} in Default Light Modern, SE nodes coloured by the last run's mean excitation`);
     const report = await frameOf('report', /MobilenetV3small|mobilenet/i);
