@@ -19,6 +19,7 @@ export class ComparisonView {
   private readonly pickA = h('vscode-single-select', { 'aria-label': 'Run A', class: 'run-pick' }) as HTMLElement & { value: string };
   private readonly pickB = h('vscode-single-select', { 'aria-label': 'Run B', class: 'run-pick' }) as HTMLElement & { value: string };
   private readonly note = h('p', { class: 'muted small' });
+  private readonly pickers = h('div', { class: 'toolbar run-pickers' });
   private readonly errorBanner = h('div', { class: 'banner error', role: 'alert', hidden: true });
   private readonly body = h('div', { class: 'comparison-body' });
   private readonly canvas = h('canvas', { class: 'difference-canvas', role: 'img', 'aria-label': 'Difference heatmap' });
@@ -34,7 +35,8 @@ export class ComparisonView {
     };
     this.pickA.addEventListener('change', onPick);
     this.pickB.addEventListener('change', onPick);
-    const pickers = h('div', { class: 'toolbar run-pickers' }, h('label', null, 'A ', this.pickA), h('label', null, 'B ', this.pickB));
+    const pickers = this.pickers;
+    pickers.append(h('label', null, 'A ', this.pickA), h('label', null, 'B ', this.pickB));
     const exports = h(
       'div',
       { class: 'difference-toolbar' },
@@ -42,7 +44,10 @@ export class ComparisonView {
       h('vscode-button', { secondary: true, onclick: () => post({ type: 'exportCsv', subject: 'comparison' }) }, 'Export CSV'),
     );
     this.body.append(exports, h('div', { class: 'difference-body' }, h('div', { class: 'difference-plot' }, this.canvas, this.tooltip), this.ranking));
-    this.el = h('div', { class: 'comparison', hidden: true }, pickers, this.note, this.errorBanner, this.body);
+    this.el = h('div', { class: 'comparison', hidden: !!opts.compact }, pickers, this.note, this.errorBanner, this.body);
+    this.pickers.hidden = true;
+    this.body.hidden = true;
+    this.note.textContent = 'Run the model on two images to compare them.';
     this.canvas.addEventListener('mousemove', (e) => this.hover(e));
     this.canvas.addEventListener('mouseleave', () => (this.tooltip.hidden = true));
     new ResizeObserver(() => this.draw()).observe(this.el);
@@ -60,9 +65,11 @@ export class ComparisonView {
     };
     fill(this.pickA, comparison?.a.id);
     fill(this.pickB, comparison?.b.id);
-    this.el.hidden = runs.length === 0;
+    // the side panel shows nothing of it before the first run; the report says what it is for
+    this.el.hidden = runs.length === 0 && !!this.opts.compact;
+    this.pickers.hidden = runs.length < 2;
     this.note.textContent =
-      runs.length < 2 ? 'Run the model on a second image to compare two runs.' : comparison ? `${comparison.b.imageName} minus ${comparison.a.imageName}: red where B's gate is higher, blue where it is lower.` : 'Pick run A and run B.';
+      runs.length === 0 ? 'Run the model on two images to compare them.' : runs.length < 2 ? 'Run the model on a second image to compare two runs.' : comparison ? `${comparison.b.imageName} minus ${comparison.a.imageName}: red where B's gate is higher, blue where it is lower.` : 'Pick run A and run B.';
     this.errorBanner.hidden = !error;
     this.errorBanner.textContent = error ?? '';
     this.body.hidden = !comparison;
