@@ -211,7 +211,8 @@ export class Ctx implements vscode.Disposable {
   historyOf(uri: vscode.Uri): { runs: ReturnType<RunHistory['list']>; comparison: Comparison | null; error: string | null } {
     const key = keyOf(uri);
     const runs = this.history.list(key);
-    const pick = this.entries.get(key)?.comparison;
+    // none picked (e.g. after a reload: the runs come back from the workspace state): the last two
+    const pick = this.entries.get(key)?.comparison ?? (runs.length >= 2 ? { a: runs[runs.length - 2].id, b: runs[runs.length - 1].id } : undefined);
     const a = pick && this.history.get(key, pick.a);
     const b = pick && this.history.get(key, pick.b);
     if (!a || !b) return { runs, comparison: null, error: null };
