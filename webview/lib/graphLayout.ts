@@ -114,6 +114,8 @@ export async function layout(graph: GraphData, expanded: ReadonlySet<number>, me
       'elk.layered.spacing.nodeNodeBetweenLayers': '28',
       'elk.spacing.nodeNode': '18',
       'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
+      // nodes have fixed sizes and no ELK labels: skip the label placement and node sizing phase (~1/6 of the time)
+      'elk.omitNodeMicroLayout': 'true',
       // large models (measured on a 664-node graph: 10 s with the defaults, about 3x less so): one
       // crossing-minimisation sweep that starts from the model's own (topological) order, no greedy switch
       ...(nodes.length > 300
