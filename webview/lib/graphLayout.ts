@@ -6,36 +6,9 @@ import ElkConstructor from 'elkjs/lib/elk-api.js';
 import type { ELK, ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api.js';
 import elkWorkerSource from 'virtual:elk-worker';
 import type { GraphData } from '../../src/protocol/messages.js';
+import { visibleGraph, type VEdge, type VGroup, type VNode } from './graphCollapse.js';
 
-export interface VNode {
-  id: string;
-  kind: 'layer' | 'se';
-  /** Index into graph.nodes (layer) or graph.seBlocks (se). */
-  index: number;
-  title: string;
-  sub: string;
-  /** Third line of an SE node (params; mean excitation is added when drawn). */
-  extra?: string;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  /** The SE block an expanded layer belongs to. */
-  block?: number;
-}
-
-export interface VEdge {
-  points: { x: number; y: number }[];
-}
-
-/** An expanded SE block: the frame around its layers. */
-export interface VGroup {
-  block: number;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
+export type { VEdge, VGroup, VNode } from './graphCollapse.js';
 
 export interface Laid {
   nodes: VNode[];
@@ -45,9 +18,6 @@ export interface Laid {
   height: number;
   ms: number;
 }
-
-const fmtShape = (s: (number | null)[] | null) => (s ? `(${s.map((d) => (d === null ? 'None' : d)).join(', ')})` : '?');
-const int = (n: number) => n.toLocaleString('en-US');
 
 let elk: ELK | undefined;
 function engine(): ELK {
@@ -66,45 +36,12 @@ export function startLayoutWorker(): void {
 /** Node boxes sized to their text (measured with the canvas font). */
 export async function layout(graph: GraphData, expanded: ReadonlySet<number>, measure: (text: string, bold: boolean) => number): Promise<Laid> {
   const t0 = performance.now();
-  const blockOf = new Map<string, number>();
-  graph.seBlocks.forEach((b, i) => {
-    if (!expanded.has(i)) for (const l of b.layers) blockOf.set(l, i);
-  });
-  const memberOf = new Map<string, number>();
-  graph.seBlocks.forEach((b, i) => {
-    if (expanded.has(i)) for (const l of b.layers) memberOf.set(l, i);
-  });
-  const nodes: VNode[] = [];
-  const idOfLayer: string[] = [];
-  const seen = new Set<number>();
-  graph.nodes.forEach((n, i) => {
-    const b = blockOf.get(n.name);
-    if (b !== undefined) {
-      idOfLayer[i] = `se:${b}`;
-      if (seen.has(b)) return;
-      seen.add(b);
-      const s = graph.seBlocks[b];
-      nodes.push({ id: `se:${b}`, kind: 'se', index: b, title: `SE ${s.name}`, sub: `C ${s.channels} · width ${s.squeezedWidth} · r ${+s.ratio.toFixed(2)} · ${s.gate}`, extra: `${int(s.params)} params · ${s.layers.length} layers`, x: 0, y: 0, w: 0, h: 0 });
-      return;
-    }
-    idOfLayer[i] = `l:${i}`;
-    nodes.push({ id: `l:${i}`, kind: 'layer', index: i, title: n.name, sub: `${n.type} ${fmtShape(n.outputShape)}`, x: 0, y: 0, w: 0, h: 0, block: memberOf.get(n.name) });
-  });
+  const { nodes, edges: visibleEdges } = visibleGraph(graph, expanded);
   for (const n of nodes) {
     n.w = Math.ceil(Math.min(340, Math.max(90, measure(n.title, true), measure(n.sub, false), n.extra ? measure(n.extra, false) : 0) + 16));
     n.h = n.kind === 'se' ? 52 : 36;
   }
-  const edgeSet = new Set<string>();
-  const elkEdges: ElkExtendedEdge[] = [];
-  for (const [from, to] of graph.edges) {
-    const a = idOfLayer[from];
-    const b = idOfLayer[to];
-    if (!a || !b || a === b) continue;
-    const key = `${a}>${b}`;
-    if (edgeSet.has(key)) continue;
-    edgeSet.add(key);
-    elkEdges.push({ id: `e${elkEdges.length}`, sources: [a], targets: [b] });
-  }
+  const elkEdges: ElkExtendedEdge[] = visibleEdges.map(([a, b], i) => ({ id: `e${i}`, sources: [a], targets: [b] }));
   const root: ElkNode = {
     id: 'root',
     layoutOptions: {
@@ -116,8 +53,8 @@ export async function layout(graph: GraphData, expanded: ReadonlySet<number>, me
       'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
       // nodes have fixed sizes and no ELK labels: skip the label placement and node sizing phase (~1/6 of the time)
       'elk.omitNodeMicroLayout': 'true',
-      // large models (measured on a 664-node graph: 10 s with the defaults, about 3x less so): one
-      // crossing-minimisation sweep that starts from the model's own (topological) order, no greedy switch
+      // large models: one crossing-minimisation sweep that starts from the model's own (topological)
+      // order, no greedy switch (on a 664-node graph the defaults were the slowest of the settings tried)
       ...(nodes.length > 300
         ? { 'elk.layered.thoroughness': '1', 'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES', 'elk.layered.crossingMinimization.greedySwitch.type': 'OFF' }
         : { 'elk.layered.thoroughness': '4' }),
