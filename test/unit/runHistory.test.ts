@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ExcitationRun } from '../../src/protocol/messages.js';
 import { checkFromWebview } from '../../src/extension/validate.js';
-import { comparisonToCsv, compareRuns, MAX_RUNS, RunHistory } from '../../src/extension/runHistory.js';
+import { comparisonToCsv, compareRuns, MAX_MODELS, MAX_RUNS, RunHistory, summaryOf } from '../../src/extension/runHistory.js';
 import { graphDataOf } from '../../src/extension/graphData.js';
 import { csp } from '../../src/extension/webviewHtml.js';
 
@@ -46,6 +46,27 @@ test('runs are kept per model, the oldest dropped after MAX_RUNS, and outlive a 
   assert.deepEqual(reloaded.get('model-a', ids.at(-1)!)?.run.blocks[0].values, [(MAX_RUNS + 1) / 20, 0.5]);
   assert.equal(reloaded.list('model-b').length, 1);
   assert.equal(reloaded.list('unknown').length, 0);
+});
+
+test('one store for the history table and the comparison: the summary has the run\'s time, top-1 and mean gates; only the MAX_MODELS models run last are kept', () => {
+  const state = new JsonMemento();
+  const h = new RunHistory(state as never);
+  const r = run('cat.png', [[0.2, 0.4], [null]]);
+  r.blocks[1].stats.mean = NaN;
+  const s = summaryOf(h.add('m0', r));
+  assert.equal(s.time, r.id, "the summary's time is the run's id (how the report marks the run shown)");
+  assert.deepEqual(s.top1, { index: 7, value: 0.9 });
+  assert.deepEqual(s.means, [0.5, null]);
+  assert.equal(s.runMs, 2);
+  for (let i = 1; i <= MAX_MODELS; i++) h.add(`m${i}`, run('x.png', [[0.5]]));
+  assert.equal(h.list('m0').length, 0, 'the model run longest ago is dropped');
+  h.add('m1', run('y.png', [[0.5]]));
+  h.add('m13', run('z.png', [[0.5]]));
+  const reloaded = new RunHistory(state as never);
+  assert.equal(reloaded.keys().length, MAX_MODELS);
+  assert.equal(reloaded.list('m1').length, 2, 'a model run again moves to the end and is kept');
+  assert.equal(reloaded.list('m2').length, 0);
+  assert.equal(reloaded.keys().at(-1), 'm13');
 });
 
 test('a comparison: B - A per block in network order, ranked by mean |B-A|, CSV rows with A, B and the difference', () => {

@@ -86,13 +86,13 @@ export class ComparisonView {
       h(
         'table',
         { class: 'ranking-table' },
-        h('thead', null, h('tr', null, h('th', { class: 'num' }, '#'), h('th', null, 'block'), h('th', { class: 'num' }, 'mean |B−A|'), ...(this.opts.compact ? [] : [h('th', { class: 'num' }, 'max |B−A|'), h('th', { class: 'num' }, 'C')]))),
+        h('thead', null, h('tr', null, h('th', { class: 'num', title: 'From most to least different' }, 'rank'), ...(this.opts.compact ? [] : [h('th', { class: 'num', title: 'Block number, counted from 0 (as the heatmap and the CSV)' }, '#')]), h('th', null, 'block'), h('th', { class: 'num' }, 'mean |B−A|'), ...(this.opts.compact ? [] : [h('th', { class: 'num' }, 'max |B−A|'), h('th', { class: 'num' }, 'C')]))),
         h(
           'tbody',
           null,
           ...rows.map((i, k) => {
             const b = c.blocks[i];
-            return h('tr', null, h('td', { class: 'num' }, String(k + 1)), h('td', { class: 'mono' }, b.name), h('td', { class: 'num' }, b.meanAbsDifference.toFixed(4)), ...(this.opts.compact ? [] : [h('td', { class: 'num' }, b.maxAbsDifference.toFixed(4)), h('td', { class: 'num' }, String(b.channels))]));
+            return h('tr', null, h('td', { class: 'num' }, String(k + 1)), ...(this.opts.compact ? [] : [h('td', { class: 'num' }, String(i))]), h('td', { class: 'mono' }, b.name), h('td', { class: 'num' }, b.meanAbsDifference.toFixed(4)), ...(this.opts.compact ? [] : [h('td', { class: 'num' }, b.maxAbsDifference.toFixed(4)), h('td', { class: 'num' }, String(b.channels))]));
           }),
         ),
       ),
@@ -181,7 +181,7 @@ export class ComparisonView {
     const va = b.a[ch];
     const vb = b.b[ch];
     this.tooltip.replaceChildren(
-      h('div', null, h('b', null, b.name), ` · block ${r + 1} of ${c.blocks.length} · rank ${c.ranked.indexOf(r) + 1}`),
+      h('div', null, h('b', null, b.name), ` · block #${r} of ${c.blocks.length} · rank ${c.ranked.indexOf(r) + 1}`),
       h('div', null, `channel ${ch} of ${b.channels}`),
       h('div', { class: d === null ? 'invalid' : 'diff-value' }, d === null ? 'B − A: NaN/Inf (invalid)' : `B − A: ${signed(d)}`),
       h('div', { class: 'muted' }, `A ${va === null ? 'NaN' : va.toFixed(4)} · B ${vb === null ? 'NaN' : vb.toFixed(4)} · block mean |B−A| ${b.meanAbsDifference.toFixed(4)}`),
