@@ -1,7 +1,7 @@
 // Bundles the CLI, the extension, its worker and the webviews with esbuild; copies the wasm binaries
 // the tfjs wasm backend loads at run time next to the bundles.
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,9 +29,18 @@ const jobs = [
 for (const [entry, out] of [['src/extension/main.ts', 'dist/extension.cjs'], ['src/extension/worker/workerMain.ts', 'dist/worker.cjs']]) {
   if (existsSync(at(entry))) jobs.push(build({ ...common, entryPoints: [at(entry)], outfile: at(out), format: 'cjs', define: { 'import.meta.url': 'importMetaUrl' }, banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" } }));
 }
+// The graph view lays out in a Web Worker started from a blob: URL: the webview imports elkjs' worker
+// script as text (`virtual:elk-worker`), so the page loads no script other than its own bundle.
+const elkWorkerText = {
+  name: 'elk-worker-text',
+  setup(b) {
+    b.onResolve({ filter: /^virtual:elk-worker$/ }, () => ({ path: at('node_modules/elkjs/lib/elk-worker.min.js'), namespace: 'elk-worker-text' }));
+    b.onLoad({ filter: /.*/, namespace: 'elk-worker-text' }, (a) => ({ contents: readFileSync(a.path, 'utf8'), loader: 'text' }));
+  },
+};
 if (existsSync(at('webview'))) {
   const entries = readdirSync(at('webview')).filter((f) => /^[a-zA-Z]+\.ts$/.test(f) && !f.endsWith('.d.ts')).map((f) => at(`webview/${f}`));
-  if (entries.length) jobs.push(build({ bundle: true, platform: 'browser', target: 'es2022', format: 'iife', minify: production, sourcemap: !production, logLevel: 'warning', entryPoints: entries, outdir: at('media/dist') }));
+  if (entries.length) jobs.push(build({ bundle: true, platform: 'browser', target: 'es2022', format: 'iife', minify: production, sourcemap: !production, logLevel: 'warning', entryPoints: entries, outdir: at('media/dist'), plugins: [elkWorkerText] }));
 }
 await Promise.all(jobs);
 

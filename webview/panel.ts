@@ -4,6 +4,7 @@ import type { ExcitationRun } from '../src/protocol/messages.js';
 import { assertNever, getState, onMessage, post, setState } from './lib/api.js';
 import { h } from './lib/dom.js';
 import { enableDrop, Heatmap, imagePicker } from './lib/heatmap.js';
+import { ComparisonView } from './lib/comparison.js';
 
 const app = document.getElementById('app')!;
 const state = getState();
@@ -13,8 +14,10 @@ const error = h('div', { class: 'banner error', role: 'alert', hidden: true });
 const empty = h('p', { class: 'muted' });
 const picker = imagePicker({ compact: true });
 const heatmap = new Heatmap({ sorted: !!state.sortChannels, onSortChange: (s) => setState({ sortChannels: s }), drillBlock: state.drillBlock, onDrillChange: (b) => setState({ drillBlock: b }) });
+const comparison = new ComparisonView({ compact: true });
+const compareTitle = h('div', { class: 'compare-title', hidden: true }, 'Compare runs');
 // the heatmap first: at side-bar widths the picker below it stays reachable without hiding the run
-app.replaceChildren(title, busy, error, empty, heatmap.el, picker);
+app.replaceChildren(title, busy, error, empty, heatmap.el, picker, compareTitle, comparison.el);
 document.body.classList.add('narrow');
 enableDrop(document.body);
 
@@ -75,8 +78,13 @@ onMessage((msg) => {
     case 'excitation':
       Object.assign(view, { busy: null, run: msg.run, runError: msg.error });
       return render();
+    case 'history':
+      comparison.set(msg.runs, msg.comparison, msg.error);
+      compareTitle.hidden = msg.runs.length === 0;
+      return;
     case 'report':
     case 'highlight':
+    case 'graph':
       return;
     case 'colormap':
       heatmap.setColormap(msg.colormap);

@@ -4,6 +4,7 @@ import type { ExcitationRun, InspectReport, LayerRow, RunSummary, ToWebview } fr
 import { assertNever, getState, onMessage, post, setState } from './lib/api.js';
 import { breakable, h, int, pct, shape, short, svg } from './lib/dom.js';
 import { enableDrop, Heatmap, imagePicker } from './lib/heatmap.js';
+import { ComparisonView } from './lib/comparison.js';
 
 const app = document.getElementById('app')!;
 const state = getState();
@@ -22,6 +23,7 @@ const heatmap = new Heatmap({ sorted: !!state.sortChannels, onSortChange: (s) =>
 const historyBox = h('div', { class: 'history', hidden: true });
 const runErrorBanner = h('div', { class: 'banner error', role: 'alert', hidden: true });
 const content = h('div', { class: 'content' });
+const comparison = new ComparisonView();
 
 app.replaceChildren(busy, errorBanner, content);
 enableDrop(document.body);
@@ -63,7 +65,15 @@ function highlight(name: string): void {
   for (const el of document.querySelectorAll('.highlight')) el.classList.remove('highlight');
   const block = report.seBlocks.find((b) => b.name === name);
   const blockRow = block ? document.querySelector<HTMLElement>(`table.se-blocks tr[data-name="${CSS.escape(name)}"]`) : null;
-  const layerRows = [...document.querySelectorAll<HTMLElement>('table.layers tbody tr')].filter((tr) => (block ? tr.dataset.block === name : tr.dataset.name === name));
+  const findLayerRows = () => [...document.querySelectorAll<HTMLElement>('table.layers tbody tr')].filter((tr) => (block ? tr.dataset.block === name : tr.dataset.name === name));
+  let layerRows = findLayerRows();
+  // a layer the filter hides (e.g. clicked in the graph view): the filter is cleared to show it
+  if (!block && !layerRows.length && getState().layerFilter && report.layers.some((l) => l.name === name)) {
+    setState({ layerFilter: '' });
+    state.layerFilter = '';
+    render();
+    layerRows = findLayerRows();
+  }
   for (const el of [blockRow, ...layerRows]) el?.classList.add('highlight');
   const target = blockRow ?? layerRows[0];
   target?.scrollIntoView({ block: 'center' });
@@ -81,9 +91,9 @@ function renderHistory(): void {
     table(
       ['image', 'top-1', 'mean gate', 'run'],
       history.map((x) => ({
-        cells: [x.imageName, x.top1 ? `${x.top1.label ? `${x.top1.label.split(',')[0]} ` : ''}#${x.top1.index} ${x.top1.value.toFixed(3)}` : '—', x.means.map((m) => (m === null ? '—' : m.toFixed(2))).join(' '), `${x.ms.toFixed(0)} ms`],
+        cells: [x.imageName, x.top1 ? `${x.top1.label ? `${x.top1.label.split(',')[0]} ` : ''}#${x.top1.index} ${x.top1.value.toFixed(3)}` : '—', x.means.map((m) => (m === null ? '—' : m.toFixed(2))).join(' '), `${x.runMs.toFixed(0)} ms`],
         onClick: () => post({ type: 'showRun', id: x.id }),
-        cls: run?.id === x.id ? 'own' : '',
+        cls: run?.id === x.time ? 'own' : '',
         title: `${x.imagePath}\nmean gate per block: ${names.join(', ')}`,
       })),
       new Set([3]),
@@ -156,6 +166,7 @@ function render(): void {
     section(`SE blocks (${r.seBlocks.length})`, blocks, r.seBlocks.length ? h('p', { class: 'muted small' }, canReveal ? 'Click a row to show the block in the JSON; an "SE block" cell in the layers table leads back here.' : 'Click a row to see its layers in the layers table; an "SE block" cell there leads back here.') : null),
     r.seBlocks.length ? section('What if: every SE block at ratio r', whatIfTable(r), whatIfChart(r)) : null,
     excitation,
+    r.seBlocks.length ? section('Compare runs', h('p', { class: 'muted small' }, 'Every run on this model is kept; pick two to see B minus A per channel and the blocks ranked by how much they differ.'), comparison.el) : null,
     section(`Layers (${r.layers.length})`, layersTable(r)),
   ];
   content.replaceChildren(...parts.filter((p): p is HTMLElement => p !== null));
@@ -399,13 +410,19 @@ onMessage((msg: ToWebview.Message) => {
       setBusy(null);
       run = msg.run;
       runError = msg.error;
-      history = msg.history ?? [];
       renderRun();
       return;
     case 'colormap':
       heatmap.setColormap(msg.colormap);
       return;
     case 'focus':
+    case 'graph':
+      return;
+    case 'history':
+      // one list for both: the history table (newest first) and the comparison's pickers
+      history = [...msg.runs].reverse();
+      comparison.set(msg.runs, msg.comparison, msg.error);
+      renderHistory();
       return;
     default:
       assertNever(msg);

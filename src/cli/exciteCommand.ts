@@ -62,7 +62,7 @@ export async function runExcite(modelPath: string, imagePath: string, o: ExciteO
 }
 
 /** The labels of the model's output: --labels FILE, else the model's metadata, else ImageNet's for 1000 classes. */
-function outputLabels(file: string | undefined, modelPath: string, shape: readonly (number | null)[] | null) {
+export function outputLabels(file: string | undefined, modelPath: string, shape: readonly (number | null)[] | null) {
   return resolveLabels({ file, modelPath, classes: classCount(shape) });
 }
 

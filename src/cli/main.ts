@@ -15,6 +15,7 @@ const BACKENDS = BACKEND_REQUESTS.join('|');
 const USAGE = `usage:
   se-inspector inspect <model> [--json] [--layers] [--ratios 2,4,8,16,32] [--image-size N] [--input NAME=VALUE ...]
   se-inspector excite <model> <image> [--json] [--backend ${BACKENDS}] [--threads N] [--preprocess auto|raw|unit|symmetric|caffe|torch] [--input NAME=VALUE ...] [--labels FILE]
+  se-inspector excite <model> <imageA> --compare <imageB> [--json] ...   (B minus A per SE block, blocks ranked by mean |B-A|)
   se-inspector excite <model> <folder> [--workers N] [--json] ...   (every PNG/JPEG of the folder, spread over N threads)
   se-inspector specificity <model> <folder> [--json] [--workers N] ...   (folder: one subfolder per class; per SE block: class means, score, saturation)
   se-inspector ablate <model> <folder> [--json] [--workers N] ...   (per SE block: its gate held at its mean; top-1 agreement, output change, cost)
@@ -79,6 +80,7 @@ export async function main(argv: string[]): Promise<number> {
       runs: { type: 'string' },
       image: { type: 'string' },
       plain: { type: 'boolean', default: false },
+      compare: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -128,6 +130,10 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'excite') {
     if (args.length !== 2) throw new UsageError('excite takes a model file and an image file');
     const options = { json: values.json, backend: values.backend, preprocess: values.preprocess!, imageSize, inputs, labels: values.labels, threads };
+    if (values.compare !== undefined) {
+      const { runExciteCompare } = await import('./exciteCompare.js');
+      return runExciteCompare(args[0], args[1], values.compare, options);
+    }
     if (isFolder(args[1])) {
       const { runExciteFolder } = await import('./exciteCommand.js');
       return runExciteFolder(new URL(import.meta.url), args[0], args[1], { ...options, workers });

@@ -7,6 +7,7 @@ export const COMMAND_TITLES = {
   runOnFolder: 'Run model on a folder of images...',
   exportReport: 'Export report...',
   eventLoopDelay: 'Event-loop delay (test)',
+  openGraph: 'Show graph view',
 } as const;
 
 export type CommandName = keyof typeof COMMAND_TITLES;

@@ -8,11 +8,13 @@ import { ModelReportProvider } from './modelReport.js';
 import { pickFile } from './pickFile.js';
 import type { BlocksTreeProvider } from './sidePanel.js';
 import { EventLoopProbe } from './eventLoop.js';
+import type { GraphViews } from './graphView.js';
 
 export interface Parts {
   ctx: Ctx;
   tree: BlocksTreeProvider;
   reports: ModelReportProvider;
+  graphs: GraphViews;
 }
 
 /** A folder's model: its model.json (a tfjs model is a folder), else its only model file. */
@@ -155,6 +157,14 @@ const TABLE: Record<CommandName, (p: Parts) => Cmd> = {
       const view = reports.viewFor(uri);
       view?.highlight(layer);
       return !!view;
+    },
+  openGraph:
+    ({ ctx, graphs }) =>
+    async (arg) => {
+      const uri = activeModel(arg) ?? ctx.focus ?? (await pickModel(ctx));
+      if (!uri) return undefined;
+      graphs.show(uri);
+      return uri;
     },
 };
 

@@ -8,10 +8,11 @@ import * as vscode from 'vscode';
 import type { InspectReport } from '../analysis/report.js';
 import * as fs from 'node:fs/promises';
 import { probeImage } from '../image/probe.js';
-import type { ExcitationRun, RunSummary } from '../protocol/messages.js';
+import type { Comparison, ExcitationRun } from '../protocol/messages.js';
 import { CancelledError, InspectorError, userMessage } from '../util/errors.js';
 import { Config } from './config.js';
 import { toRun } from './excitationView.js';
+import { compareRuns, MAX_RUNS, RunHistory } from './runHistory.js';
 import { WorkerClient, WorkerError } from './worker/client.js';
 import type { InspectResult } from './worker/workerProtocol.js';
 import { looksLikeModelJson } from '../hover/jsonHover.js';
@@ -27,30 +28,22 @@ export interface ModelEntry {
   uri: vscode.Uri;
   report?: InspectReport;
   sources?: InspectResult['sources'];
+  edges?: InspectResult['edges'];
   /** Why the model could not be read (one line). */
   error?: string;
   run?: ExcitationRun;
-  /** Runs on this model, newest first (the shown `run` among them); kept across reloads. */
-  history?: ExcitationRun[];
   runError?: string;
   /** mtime of the file the report was made from. */
   mtime?: number;
+  /** The two runs of the history compared (ids), B minus A. */
+  comparison?: { a: string; b: string };
 }
 
-export type ModelChange = { key: string; what: 'report' | 'run' | 'busy'; message?: string };
+export type ModelChange = { key: string; what: 'report' | 'run' | 'busy' | 'history'; message?: string };
 
 export const keyOf = (uri: vscode.Uri) => uri.toString();
 
-/** Runs kept per model, and models whose runs are kept, in workspace state. */
-const HISTORY_PER_MODEL = 8;
-const HISTORY_MODELS = 12;
-const RUNS_KEY = 'seInspector.runs';
 const RECENT_IMAGES_KEY = 'seInspector.recentImages';
-
-/** One line of the run history (what the list shows). */
-export function summarize(run: ExcitationRun): RunSummary {
-  return { id: run.id, imageName: run.imageName, imagePath: run.imagePath, top1: run.top5[0] ?? null, means: run.blocks.map((b) => (Number.isFinite(b.stats.mean) ? b.stats.mean : null)), ms: run.timings.run };
-}
 
 /** The log line of an error: ours as one line (ordinary bad input), anything else with its stack (a bug). */
 export function logLine(what: string, e: unknown): string {
@@ -65,6 +58,8 @@ export function isModelPath(p: string): boolean {
 export class Ctx implements vscode.Disposable {
   readonly config = new Config();
   readonly worker: WorkerClient;
+  /** Each model's recent runs, kept in the workspace state. */
+  readonly history: RunHistory;
   private readonly entries = new Map<string, ModelEntry>();
   private readonly inflight = new Map<string, Promise<ModelEntry>>();
   private readonly _onDidChangeModel = new vscode.EventEmitter<ModelChange>();
@@ -82,28 +77,22 @@ export class Ctx implements vscode.Disposable {
     readonly log: vscode.LogOutputChannel,
   ) {
     this.worker = new WorkerClient(path.join(extension.extensionUri.fsPath, 'dist', 'worker.cjs'), (l) => log.warn(l));
+    this.history = new RunHistory(extension.workspaceState);
     this.restoreRuns();
   }
 
-  /** Runs of earlier sessions (workspace state): each model's history and last shown run. */
+  /** Runs of earlier sessions (the run history, in workspace state): each model shows its last run again. */
   private restoreRuns(): void {
-    const saved = this.extension.workspaceState.get<Record<string, ExcitationRun[]>>(RUNS_KEY) ?? {};
-    for (const [key, runs] of Object.entries(saved)) {
-      if (!Array.isArray(runs) || !runs.length) continue;
+    for (const key of this.history.keys()) {
+      const last = this.history.list(key).at(-1);
+      if (!last) continue;
       try {
         const uri = vscode.Uri.parse(key, true);
-        this.entries.set(key, { uri, run: runs[0], history: runs });
+        this.entries.set(key, { uri, run: last.run });
       } catch {
         /* a key from another version: drop it */
       }
     }
-  }
-
-  private saveRuns(): void {
-    const out: Record<string, ExcitationRun[]> = {};
-    const withRuns = [...this.entries.entries()].filter(([, e]) => e.history?.length).sort((a, b) => b[1].history![0].id - a[1].history![0].id);
-    for (const [key, e] of withRuns.slice(0, HISTORY_MODELS)) out[key] = e.history!.slice(0, HISTORY_PER_MODEL);
-    void this.extension.workspaceState.update(RUNS_KEY, out);
   }
 
   /** Images run most recently, newest first (the image quick pick offers the first one). */
@@ -115,14 +104,15 @@ export class Ctx implements vscode.Disposable {
     void this.extension.workspaceState.update(RECENT_IMAGES_KEY, [imagePath, ...this.recentImages.filter((p) => p !== imagePath)].slice(0, 20));
   }
 
-  /** Shows an earlier run of the history again. */
-  showRun(modelUri: vscode.Uri, id: number): boolean {
-    const entry = this.entries.get(keyOf(modelUri));
-    const run = entry?.history?.find((r) => r.id === id);
-    if (!entry || !run) return false;
-    entry.run = run;
+  /** Shows an earlier run of the history again (id: a RunSummary's). */
+  showRun(modelUri: vscode.Uri, id: string): boolean {
+    const key = keyOf(modelUri);
+    const entry = this.entries.get(key);
+    const record = this.history.get(key, id);
+    if (!entry || !record) return false;
+    entry.run = record.run;
     entry.runError = undefined;
-    this._onDidChangeModel.fire({ key: keyOf(modelUri), what: 'run' });
+    this._onDidChangeModel.fire({ key, what: 'run' });
     return true;
   }
 
@@ -201,10 +191,12 @@ export class Ctx implements vscode.Disposable {
         const r = await this.worker.request({ kind: 'inspect', path: uri.fsPath, ratios: this.config.ratios });
         entry.report = r.report;
         entry.sources = r.sources;
+        entry.edges = r.edges;
         entry.error = undefined;
       } catch (e) {
         entry.report = undefined;
         entry.sources = undefined;
+        entry.edges = undefined;
         entry.error = userMessage(e);
         // a WorkerError is the model's fault and already shown (instanceof: the production bundle renames classes)
         if (!(e instanceof WorkerError)) this.log.error(logLine(`inspect ${uri.fsPath}`, e));
@@ -263,15 +255,18 @@ export class Ctx implements vscode.Disposable {
       );
       const run = toRun(result, { name: report.model.name, path: modelUri.fsPath }, imagePath);
       entry.run = run;
-      entry.history = [run, ...(entry.history ?? [])].slice(0, HISTORY_PER_MODEL);
       entry.runError = undefined;
       this.lastRun = run;
       this.noteImage(imagePath);
-      this.saveRuns();
+      // the new run is compared with the one before it until the user picks two others
+      const previous = this.history.list(key).at(-1);
+      const record = this.history.add(key, run);
+      if (previous) entry.comparison = { a: previous.id, b: record.id };
       this.log.info(`ran ${modelUri.fsPath} on ${imagePath}: ${run.blocks.length} blocks, backend ${run.backend} (${run.backendReason}), ${run.timings.run.toFixed(0)} ms`);
       const invalid = run.blocks.reduce((a, b) => a + b.nonFinite, 0);
       if (invalid) void vscode.window.showWarningMessage(`SE Inspector: ${invalid} excitation values are NaN/Inf (drawn hatched as invalid).`);
       this._onDidChangeModel.fire({ key, what: 'run' });
+      this._onDidChangeModel.fire({ key, what: 'history' });
       this._onDidRun.fire(run);
       return run;
     } catch (e) {
@@ -297,10 +292,35 @@ export class Ctx implements vscode.Disposable {
       return 0;
     }
     let ok = 0;
-    for (const f of files.slice(0, HISTORY_PER_MODEL).reverse()) if (await this.runOnImage(modelUri, f, { quiet: true })) ok++;
-    const skipped = files.length > HISTORY_PER_MODEL ? ` (the first ${HISTORY_PER_MODEL} of ${files.length}: the history keeps ${HISTORY_PER_MODEL})` : '';
-    void vscode.window.showInformationMessage(`SE Inspector: ran ${ok} of ${Math.min(files.length, HISTORY_PER_MODEL)} images of ${path.basename(folder.fsPath)}${skipped}.`);
+    for (const f of files.slice(0, MAX_RUNS).reverse()) if (await this.runOnImage(modelUri, f, { quiet: true })) ok++;
+    const skipped = files.length > MAX_RUNS ? ` (the first ${MAX_RUNS} of ${files.length}: the history keeps ${MAX_RUNS})` : '';
+    void vscode.window.showInformationMessage(`SE Inspector: ran ${ok} of ${Math.min(files.length, MAX_RUNS)} images of ${path.basename(folder.fsPath)}${skipped}.`);
     return ok;
+  }
+
+  /** Picks two runs of the model's history to compare (B minus A). */
+  setComparison(uri: vscode.Uri, a: string, b: string): void {
+    const key = keyOf(uri);
+    const entry = this.entries.get(key) ?? { uri };
+    this.entries.set(key, entry);
+    entry.comparison = { a, b };
+    this._onDidChangeModel.fire({ key, what: 'history' });
+  }
+
+  /** The model's runs and the comparison picked, as the views show them. */
+  historyOf(uri: vscode.Uri): { runs: ReturnType<RunHistory['list']>; comparison: Comparison | null; error: string | null } {
+    const key = keyOf(uri);
+    const runs = this.history.list(key);
+    // none picked (e.g. after a reload: the runs come back from the workspace state): the last two
+    const pick = this.entries.get(key)?.comparison ?? (runs.length >= 2 ? { a: runs[runs.length - 2].id, b: runs[runs.length - 1].id } : undefined);
+    const a = pick && this.history.get(key, pick.a);
+    const b = pick && this.history.get(key, pick.b);
+    if (!a || !b) return { runs, comparison: null, error: null };
+    try {
+      return { runs, comparison: compareRuns(a, b), error: null };
+    } catch (e) {
+      return { runs, comparison: null, error: userMessage(e) };
+    }
   }
 
   /** Shows a layer (or an SE block's first layer) in the model's JSON text, beside the report. */

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands.js';
 import { Ctx, isModelPath } from './ctx.js';
+import { GraphViews } from './graphView.js';
 import { registerHovers } from './hovers.js';
 import { ModelReportProvider } from './modelReport.js';
 import { BlocksTreeProvider, HeatmapViewProvider } from './sidePanel.js';
@@ -16,6 +17,7 @@ export interface Api {
   tree: BlocksTreeProvider;
   heatmap: HeatmapViewProvider;
   status: BackendStatus;
+  graphs: GraphViews;
 }
 
 export function activate(context: vscode.ExtensionContext): Api {
@@ -35,7 +37,9 @@ export function activate(context: vscode.ExtensionContext): Api {
   const status = new BackendStatus(ctx);
   context.subscriptions.push(status);
 
-  context.subscriptions.push(...registerCommands({ ctx, tree, reports: reports.provider }));
+  const graphs = new GraphViews(ctx, reports.provider);
+  context.subscriptions.push(graphs);
+  context.subscriptions.push(...registerCommands({ ctx, tree, reports: reports.provider, graphs }));
   context.subscriptions.push(...registerHovers(ctx));
 
   // the model in focus follows the active text editor when it shows a model JSON
@@ -58,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): Api {
   // the test-only command (event-loop delay) is offered in the palette only to the e2e
   if (process.env.SE_INSPECTOR_TEST) void vscode.commands.executeCommand('setContext', 'seInspector.testMode', true);
   log.info(`SE Inspector activated (${context.extensionUri.fsPath})`);
-  return { ctx, reports: reports.provider, tree, heatmap, status };
+  return { ctx, reports: reports.provider, tree, heatmap, status, graphs };
 }
 
 export function deactivate(): void {}

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx.js';
-import { keyOf, summarize } from './ctx.js';
+import { keyOf } from './ctx.js';
 import { WebviewHost } from './webviewHost.js';
 
 class ModelDocument implements vscode.CustomDocument {
@@ -26,6 +26,7 @@ export class ReportView extends WebviewHost {
         if (c.key !== key) return;
         if (c.what === 'busy') this.post({ type: 'busy', message: c.message ?? 'Working…' });
         else if (c.what === 'report') this.sendReport();
+        else if (c.what === 'history') this.sendHistory();
         else this.sendRun();
       }),
     );
@@ -68,6 +69,7 @@ export class ReportView extends WebviewHost {
     if (entry && (entry.report || entry.error)) {
       this.sendReport();
       this.sendRun();
+      this.sendHistory();
     } else {
       this.post({ type: 'busy', message: `Reading ${path.basename(this.uri.fsPath)}…` });
       void this.ctx.inspect(this.uri);
@@ -88,7 +90,7 @@ export class ReportView extends WebviewHost {
   private sendRun(): void {
     const entry = this.ctx.entry(this.uri);
     if (!entry) return;
-    this.post({ type: 'excitation', run: entry.run ?? null, error: entry.runError ?? null, history: (entry.history ?? []).map(summarize) });
+    this.post({ type: 'excitation', run: entry.run ?? null, error: entry.runError ?? null });
   }
 }
 

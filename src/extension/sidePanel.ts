@@ -100,6 +100,7 @@ class HeatmapView extends WebviewHost {
       ctx.onDidChangeModel((c) => {
         if (!ctx.focus || c.key !== keyOf(ctx.focus)) return;
         if (c.what === 'busy') this.post({ type: 'busy', message: c.message ?? 'Working…' });
+        else if (c.what === 'history') this.sendHistory();
         else this.sendAll();
       }),
     );
@@ -120,6 +121,7 @@ class HeatmapView extends WebviewHost {
     if (focus && !e?.report && !e?.error) return this.post({ type: 'busy', message: `Reading ${name}…` });
     if (e?.error) return this.post({ type: 'error', message: e.error, scope: 'model' });
     this.post({ type: 'excitation', run: e?.run ?? null, error: e?.runError ?? null });
+    this.sendHistory();
   }
 }
 

@@ -22,11 +22,16 @@ export function checkFromWebview(raw: unknown): Checked {
   const bad = (why: string): Checked => ({ ok: false, reason: `${t}: ${why}` });
   switch (t) {
     case 'ready':
-    case 'exportCsv':
     case 'runFolder':
       return { ok: true, message: { type: t } };
+    case 'exportCsv':
+      if (raw.subject !== undefined && raw.subject !== 'comparison') return bad("subject must be 'comparison' or absent");
+      return { ok: true, message: raw.subject ? { type: t, subject: raw.subject } : { type: t } };
     case 'reveal':
+    case 'graphSelect':
       return isStr(raw.layer) ? { ok: true, message: { type: t, layer: raw.layer } } : bad('layer must be a non-empty string');
+    case 'compare':
+      return isStr(raw.a, 64) && isStr(raw.b, 64) ? { ok: true, message: { type: t, a: raw.a, b: raw.b } } : bad('a and b must be run ids');
     case 'chooseImage':
       return raw.how === 'dialog' || raw.how === 'quickPick' ? { ok: true, message: { type: t, how: raw.how } } : bad("how must be 'dialog' or 'quickPick'");
     case 'dropImage': {
@@ -40,13 +45,14 @@ export function checkFromWebview(raw: unknown): Checked {
       return { ok: true, message: m };
     }
     case 'exportPng':
+      if (raw.subject !== undefined && raw.subject !== 'comparison') return bad("subject must be 'comparison' or absent");
       return isStr(raw.dataUrl, MAX_PNG_DATA_URL) && (raw.dataUrl as string).startsWith('data:image/png;base64,')
-        ? { ok: true, message: { type: t, dataUrl: raw.dataUrl as string } }
+        ? { ok: true, message: { type: t, dataUrl: raw.dataUrl as string, ...(raw.subject ? { subject: raw.subject } : {}) } }
         : bad('dataUrl must be a PNG data URL');
     case 'exportReport':
       return raw.format === 'markdown' || raw.format === 'json' ? { ok: true, message: { type: t, format: raw.format } } : bad("format must be 'markdown' or 'json'");
     case 'showRun':
-      return typeof raw.id === 'number' && Number.isFinite(raw.id) ? { ok: true, message: { type: t, id: raw.id } } : bad('id must be a number');
+      return isStr(raw.id, 64) ? { ok: true, message: { type: t, id: raw.id as string } } : bad('id must be a run id');
     default:
       return { ok: false, reason: `unknown type '${t.slice(0, 40)}'` };
   }

@@ -6,13 +6,14 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { FromWebview, ToWebview, ViewKind } from '../protocol/messages.js';
+import type { Comparison, FromWebview, ToWebview, ViewKind } from '../protocol/messages.js';
 import { userMessage } from '../util/errors.js';
 import type { Ctx } from './ctx.js';
 import { Disposable } from './dispose.js';
 import { runToCsv } from './excitationView.js';
 import { logLine } from './ctx.js';
 import { reportToJson, reportToMarkdown } from './reportExport.js';
+import { comparisonToCsv, summaryOf } from './runHistory.js';
 import { droppedImagePath, pickImageByDialog, pickImageByQuickPick } from './images.js';
 import { checkFromWebview } from './validate.js';
 import { htmlFor, webviewOptions } from './webviewHtml.js';
@@ -160,15 +161,34 @@ export abstract class WebviewHost extends Disposable {
         if (image) await this.ctx.runOnImage(uri, image);
         return;
       }
+      case 'graphSelect':
+        return this.graphSelect(m.layer);
+      case 'compare': {
+        const uri = this.modelUri();
+        if (uri) this.ctx.setComparison(uri, m.a, m.b);
+        return;
+      }
       case 'exportPng': {
         const run = this.currentRun();
-        const target = await vscode.window.showSaveDialog({ defaultUri: this.exportUri(run, 'png'), filters: { 'PNG image': ['png'] }, title: 'Export heatmap as PNG' });
+        const comparison = m.subject === 'comparison' ? this.currentComparison() : undefined;
+        if (m.subject === 'comparison' && !comparison) return void vscode.window.showInformationMessage('SE Inspector: pick two runs to compare first.');
+        const defaultUri = comparison ? this.comparisonUri(comparison, 'png') : this.exportUri(run, 'png');
+        const target = await vscode.window.showSaveDialog({ defaultUri, filters: { 'PNG image': ['png'] }, title: comparison ? 'Export comparison as PNG' : 'Export heatmap as PNG' });
         if (!target) return;
         await fs.writeFile(target.fsPath, Buffer.from(m.dataUrl.slice(m.dataUrl.indexOf(',') + 1), 'base64'));
         void vscode.window.setStatusBarMessage(`SE Inspector: saved ${path.basename(target.fsPath)}`, 3000);
         return;
       }
       case 'exportCsv': {
+        if (m.subject === 'comparison') {
+          const comparison = this.currentComparison();
+          if (!comparison) return void vscode.window.showInformationMessage('SE Inspector: pick two runs to compare first.');
+          const target = await vscode.window.showSaveDialog({ defaultUri: this.comparisonUri(comparison, 'csv'), filters: { CSV: ['csv'] }, title: 'Export comparison as CSV' });
+          if (!target) return;
+          await fs.writeFile(target.fsPath, comparisonToCsv(comparison));
+          void vscode.window.setStatusBarMessage(`SE Inspector: saved ${path.basename(target.fsPath)}`, 3000);
+          return;
+        }
         const run = this.currentRun();
         if (!run) return void vscode.window.showInformationMessage('SE Inspector: run the model on an image first.');
         const target = await vscode.window.showSaveDialog({ defaultUri: this.exportUri(run, 'csv'), filters: { CSV: ['csv'] }, title: 'Export excitation as CSV' });
@@ -212,6 +232,29 @@ export abstract class WebviewHost extends Disposable {
     if (!target) return;
     await fs.writeFile(target.fsPath, md ? reportToMarkdown(entry.report, vscode.workspace.asRelativePath(uri), entry.run) : reportToJson(entry.report));
     void vscode.window.setStatusBarMessage(`SE Inspector: saved ${path.basename(target.fsPath)}`, 3000);
+  }
+
+  /** The graph view's node clicks; other views send none. */
+  protected async graphSelect(_layer: string): Promise<void> {}
+
+  /** Sends the model's run history and the comparison picked. */
+  protected sendHistory(): void {
+    const uri = this.modelUri();
+    if (!uri) return this.post({ type: 'history', runs: [], comparison: null, error: null });
+    const h = this.ctx.historyOf(uri);
+    this.post({ type: 'history', runs: h.runs.map(summaryOf), comparison: h.comparison, error: h.error });
+  }
+
+  private currentComparison() {
+    const uri = this.modelUri();
+    return uri ? (this.ctx.historyOf(uri).comparison ?? undefined) : undefined;
+  }
+
+  private comparisonUri(c: Comparison, ext: string): vscode.Uri | undefined {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    if (!folder) return undefined;
+    const stem = (n: string) => n.replace(/\.[^.]+$/, '');
+    return vscode.Uri.joinPath(folder, `${`${stem(c.b.imageName)}-minus-${stem(c.a.imageName)}-comparison`.replace(/[^\w.-]/g, '_')}.${ext}`);
   }
 
   protected currentRun() {

@@ -24,13 +24,18 @@ export interface HtmlParts {
 
 const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-export function csp(cspSource: string, nonce: string): string {
+/**
+ * `worker`: the page starts a Web Worker from a blob: URL made from its own bundle (the graph
+ * view's layout); no other page may start one.
+ */
+export function csp(cspSource: string, nonce: string, opts: { worker?: boolean } = {}): string {
   return [
     "default-src 'none'",
     `img-src ${cspSource} data: blob:`,
     `style-src ${cspSource} 'nonce-${nonce}'`,
     `font-src ${cspSource}`,
     `script-src 'nonce-${nonce}'`,
+    ...(opts.worker ? ['worker-src blob:'] : []),
   ].join('; ');
 }
 
@@ -41,7 +46,7 @@ export function renderHtml(p: HtmlParts): string {
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp(p.cspSource, nonce))}">
+<meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp(p.cspSource, nonce, { worker: p.view === 'graph' }))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" nonce="${nonce}" href="${escapeAttr(p.styleUri)}">
 <title>${escapeAttr(p.title)}</title>
@@ -64,7 +69,7 @@ function child(base: vscode.Uri, ...parts: string[]): vscode.Uri {
 
 /** The HTML for `view` in `webview`; both views share one script bundle per page. */
 export function htmlFor(webview: vscode.Webview, extensionUri: vscode.Uri, view: ViewKind, title: string): string {
-  const script = view === 'report' ? 'report.js' : 'panel.js';
+  const script = `${view}.js`;
   return renderHtml({
     cspSource: webview.cspSource,
     scriptUri: webview.asWebviewUri(child(extensionUri, 'media', 'dist', script)).toString(),

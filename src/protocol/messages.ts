@@ -11,7 +11,7 @@ export type { InspectReport, LayerRow } from '../analysis/report.js';
 export type Colormap = 'viridis' | 'magma' | 'inferno' | 'gray';
 
 /** Which page a webview shows. */
-export type ViewKind = 'report' | 'panel';
+export type ViewKind = 'report' | 'panel' | 'graph';
 
 /** One SE block's excitation for one image, ready to draw. `null` marks a NaN/Inf value (drawn as invalid). */
 export interface ExcitationRow {
@@ -44,6 +44,42 @@ export interface ExcitationRun {
   thumbnail?: string;
   outputShape: (number | null)[];
   timings: { load: number; run: number };
+}
+
+/** The model's graph as the graph view draws it: nodes in topological order, edges by node index. */
+export interface GraphData {
+  modelName: string;
+  nodes: { name: string; type: string; outputShape: (number | null)[] | null; params: number | null; macs: number | null; seBlock?: string }[];
+  /** [from, to]: node `to` reads an output of node `from`. */
+  edges: [number, number][];
+  /** The SE blocks (report.seBlocks), each drawn as one node until expanded. */
+  seBlocks: { name: string; layers: string[]; channels: number; squeezedWidth: number; ratio: number; gate: string; params: number; macs: number; scaledLayer: string; variant: string }[];
+}
+
+/** A run kept in a model's history (the excitations themselves stay on the host): enough to list it, pick it for a comparison and ask for it again. */
+export interface RunSummary {
+  id: string;
+  imageName: string;
+  imagePath: string;
+  backend: string;
+  /** When the run ended (ms since the epoch): the `id` of its ExcitationRun. */
+  time: number;
+  runMs: number;
+  top1: { index: number; value: number; label?: string } | null;
+  /** Mean gate value per SE block, network order. */
+  means: (number | null)[];
+}
+
+/** Two runs of one model compared: B minus A per SE block (src/analysis/compare.ts). */
+export interface Comparison {
+  a: RunSummary;
+  b: RunSummary;
+  /** Network order. `difference` is null where A or B is NaN/Inf. */
+  blocks: { name: string; index: number; channels: number; difference: (number | null)[]; a: (number | null)[]; b: (number | null)[]; meanAbsDifference: number; maxAbsDifference: number; nonFinite: number }[];
+  /** Block indices from most to least different (mean |B - A|). */
+  ranked: number[];
+  /** Largest |B - A|: the half-width of the diverging scale. */
+  maxAbs: number;
 }
 
 export namespace ToWebview {
@@ -83,8 +119,6 @@ export namespace ToWebview {
     run: ExcitationRun | null;
     /** Why the last run failed (the previous run, if any, stays shown). */
     error: string | null;
-    /** Earlier runs on this model, newest first (one row each; the shown one is `run`). */
-    history?: RunSummary[];
   }
   export interface SetColormap {
     type: 'colormap';
@@ -96,19 +130,21 @@ export namespace ToWebview {
     modelName: string | null;
     blockCount: number;
   }
-  export type Message = Init | Busy | Report | Highlight | Error | Excitation | SetColormap | Focus;
+  /** The graph view: the model's graph to lay out and draw. */
+  export interface Graph {
+    type: 'graph';
+    graph: GraphData;
+  }
+  /** The model's recent runs and the comparison picked from them (null: fewer than two runs, or none picked). */
+  export interface History {
+    type: 'history';
+    runs: RunSummary[];
+    comparison: Comparison | null;
+    /** Why the runs picked cannot be compared. */
+    error: string | null;
+  }
+  export type Message = Init | Busy | Report | Highlight | Error | Excitation | SetColormap | Focus | Graph | History;
   export type Type = Message['type'];
-}
-
-/** One line of the run history: enough to list it and to ask for it again. */
-export interface RunSummary {
-  id: number;
-  imageName: string;
-  imagePath: string;
-  top1: { index: number; value: number; label?: string } | null;
-  /** Mean gate value per SE block, network order. */
-  means: (number | null)[];
-  ms: number;
 }
 
 export namespace FromWebview {
@@ -137,9 +173,12 @@ export namespace FromWebview {
     type: 'exportPng';
     /** `data:image/png;base64,...` of the heatmap canvas. */
     dataUrl: string;
+    /** Which heatmap: the last run's (default) or the comparison's. */
+    subject?: 'comparison';
   }
   export interface ExportCsv {
     type: 'exportCsv';
+    subject?: 'comparison';
   }
   /** Save the report: Markdown, or JSON as the CLI's `inspect --json` prints it. */
   export interface ExportReport {
@@ -149,13 +188,25 @@ export namespace FromWebview {
   /** Show an earlier run of the history again. */
   export interface ShowRun {
     type: 'showRun';
-    id: number;
+    /** A RunSummary id. */
+    id: string;
   }
   /** Run the model on every image of a folder (chosen by dialog). */
   export interface RunFolder {
     type: 'runFolder';
   }
-  export type Message = Ready | Reveal | ChooseImage | DropImage | ExportPng | ExportCsv | ExportReport | ShowRun | RunFolder;
+  /** The graph view: a node was clicked; show its row in the report (and in the JSON of a text model). */
+  export interface GraphSelect {
+    type: 'graphSelect';
+    layer: string;
+  }
+  /** Compare two runs of the model's history (ids of RunSummary): B minus A. */
+  export interface Compare {
+    type: 'compare';
+    a: string;
+    b: string;
+  }
+  export type Message = Ready | Reveal | ChooseImage | DropImage | ExportPng | ExportCsv | ExportReport | ShowRun | RunFolder | GraphSelect | Compare;
   export type Type = Message['type'];
 }
 

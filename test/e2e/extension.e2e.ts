@@ -494,6 +494,8 @@ async function scenario(args: Args): Promise<void> {
     await check('light theme (Default Light Modern)', [SIDE], () => themed('Default Light Modern', /\bvs\b(?!-dark)/, 'vscode-light', 'se-light'), current);
     await check('high contrast theme (Default High Contrast)', [SIDE], () => themed('Default High Contrast', /\bhc-black\b/, 'vscode-high-contrast', 'se-high-contrast'), current);
 
+    await (await import('./steps/graphView.js')).graphViewSteps({ page: pg, folder, check, shot, until, pick, runCommand, setTheme });
+
     await check('no errors in the webviews\' consoles', [], async () => {
       expect(webviewErrors.length === 0, `webview console errors: ${webviewErrors.slice(0, 3).join(' | ')}`);
     });

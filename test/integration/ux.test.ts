@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Api } from '../../src/extension/main.js';
 import type { ExcitationRun, ToWebview } from '../../src/protocol/messages.js';
+import type { RunRecord } from '../../src/extension/runHistory.js';
 
 declare const test: Mocha.TestFunction;
 
@@ -45,22 +46,22 @@ export function uxSuite(): void {
     assert.equal(entry.error, undefined, 'the model was not read');
   });
 
-  test('ux: runs are kept in workspace state (newest first), with a thumbnail of what the model saw', async () => {
+  test('ux: runs are kept in workspace state (the run history, newest last), with a thumbnail of what the model saw', async () => {
     const image = path.join(ws(), 'images/chelsea.png');
     const run = await vscode.commands.executeCommand<ExcitationRun>('seInspector.chooseImage', model(), image);
     assert.ok(run?.thumbnail?.startsWith('data:image/png;base64,'), 'a thumbnail');
-    const saved = api().ctx.extension.workspaceState.get<Record<string, ExcitationRun[]>>('seInspector.runs')!;
+    const saved = api().ctx.extension.workspaceState.get<Record<string, RunRecord[]>>('seInspector.runHistory')!;
     const runs = saved[model().toString()];
     assert.ok(runs?.length >= 1);
-    assert.equal(runs[0].id, run!.id);
+    assert.equal(runs.at(-1)!.run.id, run!.id);
     assert.deepEqual(api().ctx.recentImages[0], image);
   });
 
   test('ux: a folder of images lands in the history', async () => {
-    const before = api().ctx.entry(model())?.history?.length ?? 0;
+    const before = api().ctx.history.list(model().toString()).length;
     const ok = await vscode.commands.executeCommand<number>('seInspector.runOnFolder', model(), vscode.Uri.file(path.join(ws(), 'images')));
     assert.equal(ok, 1, 'chelsea.png ran, broken.png did not');
-    assert.equal(api().ctx.entry(model())!.history!.length, Math.min(8, before + 1));
+    assert.equal(api().ctx.history.list(model().toString()).length, Math.min(8, before + 1));
   });
 
   test('ux: the event-loop probe reports the delay of this thread', async () => {

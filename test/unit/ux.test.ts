@@ -76,7 +76,8 @@ test('report export: JSON as the CLI prints it, Markdown with every SE block and
 test('webview messages: export, history and folder runs are checked', () => {
   assert.deepEqual(checkFromWebview({ type: 'exportReport', format: 'json' }), { ok: true, message: { type: 'exportReport', format: 'json' } });
   assert.equal(checkFromWebview({ type: 'exportReport', format: 'pdf' }).ok, false);
-  assert.deepEqual(checkFromWebview({ type: 'showRun', id: 12 }), { ok: true, message: { type: 'showRun', id: 12 } });
-  assert.equal(checkFromWebview({ type: 'showRun', id: 'x' }).ok, false);
+  assert.deepEqual(checkFromWebview({ type: 'showRun', id: 'mio3k2-0' }), { ok: true, message: { type: 'showRun', id: 'mio3k2-0' } });
+  assert.equal(checkFromWebview({ type: 'showRun', id: 12 }).ok, false);
+  assert.equal(checkFromWebview({ type: 'showRun', id: 'x'.repeat(65) }).ok, false);
   assert.deepEqual(checkFromWebview({ type: 'runFolder' }), { ok: true, message: { type: 'runFolder' } });
 });

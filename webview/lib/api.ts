@@ -23,7 +23,7 @@ export function setState(patch: Partial<WebviewState>): void {
   vscode.setState({ ...getState(), ...patch });
 }
 
-const KNOWN: ReadonlySet<string> = new Set<ToWebview.Type>(['init', 'busy', 'report', 'highlight', 'error', 'excitation', 'colormap', 'focus']);
+const KNOWN: ReadonlySet<string> = new Set<ToWebview.Type>(['init', 'busy', 'report', 'highlight', 'error', 'excitation', 'colormap', 'focus', 'graph', 'history']);
 
 /** Listens to the host; messages of unknown type (or not from the host) are ignored and logged. */
 export function onMessage(handler: (m: ToWebview.Message) => void): void {

@@ -58,3 +58,29 @@ export function lut(map: Colormap): string[] {
     return `rgb(${r},${g},${b})`;
   });
 }
+
+/**
+ * A diverging colormap for differences, centred on 0: ColorBrewer's RdBu (11 classes) reversed,
+ * blue for negative, near-white at 0, red for positive. t in [-1, 1] → [r, g, b] 0..255.
+ */
+const RDBU: [number, number, number][] = [
+  [5, 48, 97], [33, 102, 172], [67, 147, 195], [146, 197, 222], [209, 229, 240], [247, 247, 247],
+  [253, 219, 199], [244, 165, 130], [214, 96, 77], [178, 24, 43], [103, 0, 31],
+];
+
+export function divergingAt(t: number): [number, number, number] {
+  const x = ((Math.min(1, Math.max(-1, t)) + 1) / 2) * (RDBU.length - 1);
+  const i = Math.min(RDBU.length - 2, Math.floor(x));
+  const f = x - i;
+  const a = RDBU[i];
+  const b = RDBU[i + 1];
+  return [0, 1, 2].map((k) => Math.round(a[k] + (b[k] - a[k]) * f)) as [number, number, number];
+}
+
+/** 257 entries for -1..1 (entry 128 is 0), for fast drawing. */
+export function divergingLut(): string[] {
+  return Array.from({ length: 257 }, (_, i) => {
+    const [r, g, b] = divergingAt(i / 128 - 1);
+    return `rgb(${r},${g},${b})`;
+  });
+}

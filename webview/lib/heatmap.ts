@@ -377,7 +377,7 @@ class BlockDrill {
   }
 }
 
-function hatchPattern(g: CanvasRenderingContext2D): CanvasPattern | string {
+export function hatchPattern(g: CanvasRenderingContext2D): CanvasPattern | string {
   const c = document.createElement('canvas');
   c.width = 6;
   c.height = 6;
@@ -401,7 +401,7 @@ function hatchPattern(g: CanvasRenderingContext2D): CanvasPattern | string {
  * Row labels that fit: "name (C)" when the widest fits in 40% of the view, else the names alone,
  * else "#k part" with only the part of the names that differs; hover has the whole name.
  */
-function fitLabels(g: CanvasRenderingContext2D, blocks: readonly ExcitationRow[], width: number): { labels: string[]; labelW: number } {
+export function fitLabels(g: CanvasRenderingContext2D, blocks: readonly { name: string; channels: number }[], width: number): { labels: string[]; labelW: number } {
   const allowed = Math.max(56, Math.min(220, Math.round(width * 0.4)));
   const widest = (ls: string[]) => Math.ceil(Math.max(0, ...ls.map((l) => g.measureText(l).width)));
   for (const labels of [blocks.map((b) => `${b.name} (${b.channels})`), blocks.map((b) => b.name)]) {

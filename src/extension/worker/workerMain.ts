@@ -112,7 +112,23 @@ async function inspect(id: number, r: InspectRequest, signal: AbortSignal): Prom
     graph = await oneRunAtATime(id, signal, () => completeShapesByExecution(g, { signal }));
   }
   const report = analyze(graph, r.ratios);
-  return { report, sources: /\.json$/i.test(r.path) ? nameSources(r.path, graph.nodes) : {} };
+  return { report, sources: /\.json$/i.test(r.path) ? nameSources(r.path, graph.nodes) : {}, edges: edgesOf(graph.nodes) };
+}
+
+/** [from, to] node indices, one per distinct (producer, consumer) pair, for the graph view. */
+function edgesOf(nodes: { name: string; inputs: { node: string }[] }[]): [number, number][] {
+  const index = new Map(nodes.map((n, i) => [n.name, i]));
+  const edges: [number, number][] = [];
+  nodes.forEach((n, to) => {
+    const seen = new Set<number>();
+    for (const input of n.inputs) {
+      const from = index.get(input.node);
+      if (from === undefined || seen.has(from)) continue;
+      seen.add(from);
+      edges.push([from, to]);
+    }
+  });
+  return edges;
 }
 
 /**

@@ -60,6 +60,8 @@ export interface InspectResult {
   report: InspectReport;
   /** Where each node's name string (quotes included) is in the model's JSON text: character offsets, for reveal. */
   sources: Record<string, { start: number; end: number }>;
+  /** The graph's edges by index into report.layers (graph.nodes order): [from, to], `to` reads `from`. */
+  edges: [number, number][];
 }
 
 /** The runtime's result, as it crosses the thread boundary (structured clone keeps NaN). */
