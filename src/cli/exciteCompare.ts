@@ -15,7 +15,7 @@ export async function runExciteCompare(modelPath: string, imageA: string, imageB
   const graph = await completeShapesByExecution(await openModel(modelPath, { assumedImageSize: o.imageSize }), { backend: o.backend as never, inputs: o.inputs });
   const report = analyze(graph);
   if (report.seBlocks.length === 0) throw new ModelError('no SE block found, so there is no excitation to show', modelPath);
-  const loaded = await loadModel(graph, { backend: o.backend as never, inputs: o.inputs });
+  const loaded = await loadModel(graph, { backend: o.backend as never, inputs: o.inputs, capture: report.seBlocks.map((b) => b.gateLayer), threads: o.threads });
   try {
     const labels = outputLabels(o.labels, modelPath, outputShapeOf(graph))?.labels;
     const a = await excite(loaded, report, imageA, { preprocess: o.preprocess as never, labels });
