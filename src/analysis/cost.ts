@@ -7,15 +7,16 @@
 import { ruleFor } from '../graph/rules/index.js';
 import type { GraphNode, ModelGraph, Shape } from '../graph/types.js';
 import { shapeSize } from '../graph/types.js';
+import { tfjsOpCategory } from '../graph/tfjsOps.js';
 
 export const MAC_CONVENTION =
-  'MACs = multiply-accumulates of Conv2D/DepthwiseConv2D/SeparableConv2D/Dense kernels, plus one per element for global average pooling and elementwise multiplies (as the SENet paper counts SE); BatchNorm, activations, additions and other pooling count 0, as do ops without a shape rule that TF.js ran (their shapes measured by execution) unless they multiply-accumulate (convolutions, matrix products, multiplies, average pooling), which stay unknown. FLOPs = 2 x MACs (tf.profiler / keras-flops); fvcore, ptflops and the SENet paper report MACs.';
+  'MACs = multiply-accumulates of Conv2D/DepthwiseConv2D/SeparableConv2D/Dense kernels, plus one per element for global average pooling and elementwise multiplies (as the SENet paper counts SE); BatchNorm, activations, additions, other pooling, control flow and every other TF op that a shape rule or TF.js knows count 0, whatever their shapes; only ops that multiply-accumulate (convolutions, matrix products, multiplies, average pooling) need a shape, and stay unknown without one or without a rule, as does an op that neither a rule nor TF.js knows. FLOPs = 2 x MACs (tf.profiler / keras-flops); fvcore, ptflops and the SENet paper report MACs.';
 
 /**
  * TF ops that multiply-accumulate under the convention above: convolutions, matrix products, and
- * the per-element MACs of multiplies and average pooling. Without a rule their MACs are unknown,
- * even when TF.js ran them; every other op TF.js ran (its shape measured by execution) counts 0 MACs,
- * as BatchNorm, activations, additions, resizes and the like do here. An op TF.js does not know
+ * the per-element MACs of multiplies and average pooling. They need a rule and known shapes; every
+ * other TF op that a rule or TF.js knows counts 0 MACs whatever its shape (BatchNorm, activations,
+ * additions, resizes, Enter/Merge/TensorList ops of while loops and the like). An op neither knows
  * stays unknown.
  */
 export const MULTIPLY_ACCUMULATE_OPS: ReadonlySet<string> = new Set(
@@ -23,9 +24,10 @@ export const MULTIPLY_ACCUMULATE_OPS: ReadonlySet<string> = new Set(
     'MatMul', 'BatchMatMul', 'BatchMatMulV2', 'Einsum', '_FusedMatMul', 'Mul', 'Mean', 'AvgPool', 'AvgPool3D'].map((op) => `tf.${op}`),
 );
 
-/** Whether a node without a rule counts 0 MACs because TF.js ran it and it does not multiply-accumulate. */
-export function zeroMacsWithoutRule(node: GraphNode): boolean {
-  return !!node.shapeFromExecution && node.tfjsCategory !== undefined && !MULTIPLY_ACCUMULATE_OPS.has(node.op);
+/** Whether a TF node counts 0 MACs whatever its shape: its op multiplies-accumulates nothing and a rule or TF.js knows it. */
+export function zeroMacsWithoutShape(node: GraphNode): boolean {
+  if (node.domain !== 'tf' || MULTIPLY_ACCUMULATE_OPS.has(node.op)) return false;
+  return !!ruleFor(node.op) || tfjsOpCategory(node.op.replace(/^tf\./, '')) !== undefined;
 }
 
 export interface NodeCost {
@@ -43,8 +45,10 @@ export function nodeCost(graph: ModelGraph, node: GraphNode, shapes: Map<string,
   const trainableParams = paramsKnown ? paramWeights.filter((w) => w.trainable).reduce((a, w) => a + shapeSize(w.shape), 0) : null;
   let macs: number | null = 0;
   const ins = node.inputs.map((i) => shapes.get(i.node) ?? null);
-  if (!rule) macs = node.op === 'InputLayer' || node.op === 'tf.Placeholder' || zeroMacsWithoutRule(node) ? 0 : null;
-  else if (rule.macs) macs = node.outputShape && ins.every((s) => s) ? rule.macs(node, ins as Shape[], node.outputShape) : null;
+  const shapesKnown = !!node.outputShape && ins.every((s) => s);
+  if (rule?.macs && shapesKnown) macs = rule.macs(node, ins as Shape[], node.outputShape!);
+  else if (node.op === 'InputLayer' || node.op === 'tf.Placeholder' || zeroMacsWithoutShape(node)) macs = 0;
+  else if (!rule || rule.macs) macs = null;
   return { params, trainableParams, macs };
 }
 

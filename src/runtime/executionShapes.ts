@@ -5,19 +5,19 @@
  * cost whenever the model runs.
  *
  * The run feeds a zero image and every other input its default (inputs.ts), except that inputs of
- * unknown rank must be given (see below). The asked nodes are
+ * unknown rank must be given unless the model broadcasts them itself (see below). The asked nodes are
  * kept alive until the run ends, so they are asked in batches that keep about MEMORY_BUDGET bytes.
  * A node that has no value after a run (the branch of a tf.cond not taken) is found by splitting
  * its batch and stays unknown; nodes inside while-loop bodies are never asked (they have one value
  * per iteration, none after the loop).
  */
-import { zeroMacsWithoutRule } from '../analysis/cost.js';
+import { zeroMacsWithoutShape } from '../analysis/cost.js';
 import type { GraphNode, ModelGraph } from '../graph/types.js';
 import { CancelledError, InspectorError, userMessage } from '../util/errors.js';
 import { currentBackend, initBackend, type BackendRequest } from './backend.js';
 import { loadGraphModelEngine, type GraphModelEngine } from './graphModelEngine.js';
-import { defaultsHint, feedsWithDefaults, imageInputSpec, zeroImage, type InputValues } from './inputs.js';
-import { tfjsOpCategory } from './tfjsOps.js';
+import { broadcastByModel, defaultsHint, feedsWithDefaults, imageInputSpec, zeroImage, type InputValues } from './inputs.js';
+import { tfjsOpCategory } from '../graph/tfjsOps.js';
 
 export interface ExecutionShapeOptions {
   backend?: BackendRequest;
@@ -31,6 +31,24 @@ const MEMORY_BUDGET = 256 * 1024 ** 2;
 const FIRST_BATCH = 64;
 /** Runs beyond which the remaining nodes stay unknown (a graph full of dead branches). */
 const MAX_RUNS = 200;
+
+/**
+ * A node whose shape the rules leave unknown or with an open non-batch dim (a size computed at run
+ * time, as after a resize by a ratio input); an open batch dim alone is the model's, not a gap.
+ */
+function needsMeasure(n: GraphNode): boolean {
+  return n.op !== 'tf.Placeholder' && (n.outputShape === null || n.outputShape.slice(1).some((d) => d === null));
+}
+
+/**
+ * The measured shape where it agrees with what the rules know (same rank, same known non-batch
+ * dims); undefined when it does not, and the rule's shape is kept (and a warning says so).
+ */
+function mergeMeasured(stat: GraphNode['outputShape'], measured: number[]): number[] | undefined {
+  if (stat === null) return measured;
+  if (stat.length !== measured.length) return undefined;
+  return stat.every((d, i) => i === 0 || d === null || d === measured[i]) ? measured : undefined;
+}
 
 function consumersOf(graph: ModelGraph): Map<string, GraphNode[]> {
   const consumers = new Map<string, GraphNode[]>();
@@ -94,15 +112,16 @@ export async function completeShapesByExecution(graph: ModelGraph, options: Exec
   if (graph.format !== 'tfjs-graph' || !graph.loadGraphModel) return graph;
   const consumers = consumersOf(graph);
   const loops = loopBodyNodes(graph, consumers);
-  const todo = graph.nodes.filter((n) => n.outputShape === null && n.op !== 'tf.Placeholder' && !loops.has(n.name)).map((n) => n.name);
+  const todo = graph.nodes.filter((n) => needsMeasure(n) && !loops.has(n.name)).map((n) => n.name);
   if (todo.length === 0) return graph;
   const branchOf = condBranches(graph, consumers, loops);
   const [, h, w] = graph.inputShape;
   const size = `${h}x${w}`;
   // An input of unknown rank is a setting (a resize ratio) more often than a state; zero may be
-  // invalid for it and crash the wasm backend for the rest of the process, so a value is asked for.
+  // invalid for it and crash the wasm backend for the rest of the process, so a value is asked for,
+  // unless the model broadcasts it to a shape of its own (a recurrent state: a scalar zero is its start).
   const image = imageInputSpec(graph).name;
-  const guessed = graph.inputSpecs.filter((s) => s.name !== image && s.shape === null && options.inputs?.[s.name] === undefined).map((s) => s.name);
+  const guessed = graph.inputSpecs.filter((s) => s.name !== image && s.shape === null && options.inputs?.[s.name] === undefined && !broadcastByModel(graph, s.name)).map((s) => s.name);
   if (guessed.length)
     return { ...graph, warnings: [...graph.warnings, `node shapes not measured by running the model: input${guessed.length > 1 ? 's' : ''} ${guessed.join(', ')} declare${guessed.length > 1 ? '' : 's'} no shape, so the run would guess ${guessed.length > 1 ? 'their values' : 'its value'}; give ${guessed.map((n) => `--input ${n}=VALUE`).join(' ')}`] };
 
@@ -164,7 +183,7 @@ export async function completeShapesByExecution(graph: ModelGraph, options: Exec
   } finally {
     engine?.dispose();
   }
-  return withMeasuredShapes(graph, measured, { size, runs, inputs: options.inputs ?? {}, skipped: todo.length - measured.size, inLoops: graph.nodes.filter((n) => n.outputShape === null && loops.has(n.name)).length });
+  return withMeasuredShapes(graph, measured, { size, runs, inputs: options.inputs ?? {}, skipped: todo.length - measured.size, inLoops: graph.nodes.filter((n) => needsMeasure(n) && loops.has(n.name)).length });
 }
 
 /**
@@ -192,15 +211,22 @@ async function measureSplitting(
 }
 
 function withMeasuredShapes(graph: ModelGraph, measured: Map<string, number[]>, how: { size: string; runs: number; inputs: InputValues; skipped: number; inLoops: number }): ModelGraph {
+  const disagree: string[] = [];
   const nodes = graph.nodes.map((n): GraphNode => {
-    const shape = measured.get(n.name);
-    return shape ? { ...n, outputShape: shape, shapeFromExecution: true, tfjsCategory: tfjsOpCategory(n.op.replace(/^tf\./, '')) } : n;
+    const run = measured.get(n.name);
+    if (!run) return n;
+    const shape = mergeMeasured(n.outputShape, run);
+    if (!shape) {
+      disagree.push(`'${n.name}' (${n.op.replace(/^tf\./, '')}) rule ${JSON.stringify(n.outputShape)}, run ${JSON.stringify(run)}`);
+      return n;
+    }
+    return { ...n, outputShape: shape, shapeFromExecution: true, tfjsCategory: tfjsOpCategory(n.op.replace(/^tf\./, '')) };
   });
   // The reader's "unknown op" warnings are settled for ops whose every node now has a shape and 0 MACs.
   const settled = new Set<string>();
   const byOp = new Map<string, GraphNode[]>();
   for (const n of nodes) byOp.set(n.op.replace(/^tf\./, ''), [...(byOp.get(n.op.replace(/^tf\./, '')) ?? []), n]);
-  for (const [op, list] of byOp) if (list.every((n) => n.outputShape !== null && zeroMacsWithoutRule(n))) settled.add(op);
+  for (const [op, list] of byOp) if (list.every((n) => n.outputShape !== null && zeroMacsWithoutShape(n))) settled.add(op);
   // Ops whose every node was measured but that multiply-accumulate without a rule: the shape is no longer the unknown.
   const measuredOnly = new Set([...byOp].filter(([op, list]) => !settled.has(op) && list.every((n) => n.outputShape !== null)).map(([op]) => op));
   const warnings = graph.warnings
@@ -212,9 +238,10 @@ function withMeasuredShapes(graph: ModelGraph, measured: Map<string, number[]>, 
       const op = /^unknown op '([^']+)'/.exec(w)?.[1];
       return op && measuredOnly.has(op) ? w.replace(/^unknown op/, 'no MAC rule for op').replace(/: output shape and MACs not known from here on$/, ': its shapes were measured by running the model, its MACs are not known') : w;
     });
+  if (disagree.length) warnings.push(`${disagree.length} shape${disagree.length > 1 ? 's' : ''} measured by running the model disagree${disagree.length > 1 ? '' : 's'} with the static rule (kept): ${disagree.slice(0, 3).join('; ')}${disagree.length > 3 ? ` and ${disagree.length - 3} more` : ''}`);
   const given = Object.entries(how.inputs).map(([k, v]) => `${k}=${v}`);
   const fed = `a zero image${given.length ? `, ${given.join(', ')}` : ''}${graph.inputs.length > 1 + given.length ? ', other inputs zeros' : ''}`;
   const times = how.runs === 1 ? 'once' : `${how.runs} times (batches of nodes)`;
-  const notes = [...graph.notes, `${measured.size} node shapes measured by running the model ${times} at ${how.size} (${fed})${how.skipped ? `; ${how.skipped} stay unknown (no value after the run: a branch not taken)` : ''}${how.inLoops ? `; ${how.inLoops} inside while loops are not measured (one value per iteration)` : ''}`];
+  const notes = [...graph.notes, `${nodes.filter((n, i) => n !== graph.nodes[i]).length} node shapes measured by running the model ${times} at ${how.size} (${fed})${how.skipped ? `; ${how.skipped} stay unknown (no value after the run: a branch not taken)` : ''}${how.inLoops ? `; ${how.inLoops} inside while loops are not measured (one value per iteration)` : ''}`];
   return { ...graph, nodes, notes, warnings };
 }

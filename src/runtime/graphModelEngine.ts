@@ -19,7 +19,7 @@ import { CancelledError, InspectorError, RuntimeError } from '../util/errors.js'
 import type { BackendInfo } from './backend.js';
 import type { ComputeInfo, Engine, EngineLoadOptions, EngineRunOptions, EngineRunResult, HostTensor, InputTensor } from './engine.js';
 import { readHost } from './layersEngine.js';
-import { tfjsOpCategory } from './tfjsOps.js';
+import { tfjsOpCategory } from '../graph/tfjsOps.js';
 
 /** Op categories of tfjs-converter that only its async executor runs. */
 const ASYNC_CATEGORIES = new Set(['control', 'dynamic', 'hash_table']);

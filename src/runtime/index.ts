@@ -7,4 +7,4 @@ export { chooseEngine, LoadedModel, loadModel, runtimeMemory, type Feeds, type H
 export { ENGINE_NAMES, type ComputeInfo, type EngineName } from './engine.js';
 export { completeShapesByExecution, type ExecutionShapeOptions } from './executionShapes.js';
 export { type InputUse, type InputValues } from './inputs.js';
-export { TFJS_OPS_BY_CATEGORY, tfjsOpCategory } from './tfjsOps.js';
+export { TFJS_OPS_BY_CATEGORY, tfjsOpCategory } from '../graph/tfjsOps.js';

@@ -86,6 +86,24 @@ export function feedsWithDefaults(graph: ModelGraph, image: InputTensor, values:
   return { feeds, uses };
 }
 
+/**
+ * Whether the model broadcasts this input to a shape of its own before any other use (TF
+ * `BroadcastTo`, through Identity): a recurrent state such as rvm's r1i..r4i, whose documented
+ * initial value is a scalar zero. Such an input of unknown rank is safe at its default; any other
+ * one (rvm's downsample_ratio sizes a resize) may be invalid at zero.
+ */
+export function broadcastByModel(graph: ModelGraph, input: string): boolean {
+  const uses = (name: string) => graph.nodes.filter((n) => n.inputs.some((i) => i.node === name));
+  const queue = uses(input);
+  for (let k = 0; k < queue.length; k++) {
+    const n = queue[k];
+    if (n.op === 'tf.Identity') queue.push(...uses(n.name));
+    // Broadcast as the value (input 0), never used as the target shape.
+    else if (n.op !== 'tf.BroadcastTo' || n.inputs.slice(1).some((i) => i.node === input || queue.some((q) => q.name === i.node))) return false;
+  }
+  return queue.some((n) => n.op === 'tf.BroadcastTo');
+}
+
 /** For errors of runs that used defaults: which inputs got zeros, and how to give them. */
 export function defaultsHint(uses: readonly InputUse[]): string {
   const zeros = uses.filter((u) => u.value === 'zeros').map((u) => u.name);

@@ -87,6 +87,8 @@ function dtypeName(t: unknown): string {
 }
 const CONST_OPS = new Set(['Const']);
 const IGNORED_OPS = new Set(['NoOp']);
+/** Ops whose output 0 or 1 is their input 0 unchanged, for constants. */
+const FORWARDING_OPS = new Set(['Identity', 'Switch']);
 
 function parseRef(input: string): TensorRef {
   const [node, k] = input.split(':');
@@ -109,11 +111,12 @@ export const tfjsGraphReader: ModelReader = {
       if (defs.has(n.name)) throw new FormatError(`two graph nodes are named '${n.name}'`, file.path);
       defs.set(n.name, n);
     }
-    // Constants, seen through Identity nodes that only forward them.
+    // Constants, seen through the nodes that only forward them: Identity, and the data input (0) of
+    // a tf.cond's Switch (rvm's box-filter kernels reach their depthwise conv as Const -> Switch -> Identity).
     const constOf = (name: string): string | undefined => {
       for (let i = 0, d = defs.get(name); d && i < 8; i++, d = defs.get(parseRef(String(d.input?.[0] ?? '')).node)) {
         if (CONST_OPS.has(d.op)) return d.name;
-        if (d.op !== 'Identity') return undefined;
+        if (!FORWARDING_OPS.has(d.op)) return undefined;
       }
       return undefined;
     };
