@@ -94,7 +94,7 @@ function blockFigure(b: SpecificityRun['blocks'][number], index: number, classes
   return h(
     'figure',
     { class: 'spec-block', 'data-block': b.name, 'data-score': String(b.score) },
-    h('figcaption', null, h('strong', null, `${index + 1}. ${b.name}`), ` · score ${b.score.toFixed(3)}`, h('span', { class: 'muted small' }, ` · ${b.channels} ch · >0.95: ${pct(b.saturation.high)} · <0.05: ${pct(b.saturation.low)}`), pngButton(c, b.name)),
+    h('figcaption', null, h('span', { class: 'spec-title' }, h('strong', null, `${index + 1}. ${b.name}`), ` · score ${b.score.toFixed(3)}`), pngButton(c, b.name), h('span', { class: 'muted small spec-detail' }, `${b.channels} channels · gates > 0.95: ${pct(b.saturation.high)} · < 0.05: ${pct(b.saturation.low)}`)),
     c,
   );
 }
