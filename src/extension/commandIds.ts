@@ -6,6 +6,7 @@ export const COMMAND_TITLES = {
   revealLayer: 'Reveal layer in model JSON',
   runOnFolder: 'Run model on a folder of images...',
   exportReport: 'Export report...',
+  classSpecificity: 'Class specificity...',
   eventLoopDelay: 'Event-loop delay (test)',
   openGraph: 'Show graph view',
 } as const;

@@ -9,6 +9,7 @@ import { pickFile } from './pickFile.js';
 import type { BlocksTreeProvider } from './sidePanel.js';
 import { EventLoopProbe } from './eventLoop.js';
 import type { GraphViews } from './graphView.js';
+import { SpecificityView } from './specificityView.js';
 
 export interface Parts {
   ctx: Ctx;
@@ -118,6 +119,17 @@ const TABLE: Record<CommandName, (p: Parts) => Cmd> = {
       if (!folder) return 0;
       ctx.setFocus(uri);
       return ctx.runOnFolder(uri, folder);
+    },
+  classSpecificity:
+    ({ ctx }) =>
+    async (arg, modelArg) => {
+      // on a folder (explorer) or from the palette: the folder of class subfolders, then the model (in focus, else asked)
+      const folder = arg instanceof vscode.Uri && (await isFolder(arg)) ? arg : (await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: 'Class specificity', title: 'SE Inspector: a folder with one subfolder of images per class' }))?.[0];
+      if (!folder) return undefined;
+      const model = modelArg instanceof vscode.Uri ? modelArg : (ctx.focus ?? activeModel(undefined) ?? (await pickModel(ctx)));
+      if (!model || !(await readableModel(ctx, model))) return undefined;
+      ctx.setFocus(model);
+      return (await SpecificityView.runAndShow(ctx, model, folder))?.run;
     },
   exportReport:
     ({ ctx, reports }) =>

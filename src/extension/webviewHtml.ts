@@ -69,7 +69,7 @@ function child(base: vscode.Uri, ...parts: string[]): vscode.Uri {
 
 /** The HTML for `view` in `webview`; both views share one script bundle per page. */
 export function htmlFor(webview: vscode.Webview, extensionUri: vscode.Uri, view: ViewKind, title: string): string {
-  const script = `${view}.js`;
+  const script = `${view}.js`; // one bundle per page: webview/<view>.ts
   return renderHtml({
     cspSource: webview.cspSource,
     scriptUri: webview.asWebviewUri(child(extensionUri, 'media', 'dist', script)).toString(),

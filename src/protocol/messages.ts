@@ -11,7 +11,7 @@ export type { InspectReport, LayerRow } from '../analysis/report.js';
 export type Colormap = 'viridis' | 'magma' | 'inferno' | 'gray';
 
 /** Which page a webview shows. */
-export type ViewKind = 'report' | 'panel' | 'graph';
+export type ViewKind = 'report' | 'panel' | 'graph' | 'specificity';
 
 /** One SE block's excitation for one image, ready to draw. `null` marks a NaN/Inf value (drawn as invalid). */
 export interface ExcitationRow {
@@ -220,4 +220,58 @@ export interface WebviewState {
   seenRunId?: number;
   /** The block expanded under the heatmap (its gates as a sorted bar chart). */
   drillBlock?: string;
+}
+
+/** One SE block's row of the ablation table: its gate held at its mean over the folder. */
+export interface AblationRow {
+  name: string;
+  /** Share of images whose top-1 class is unchanged (0..1). */
+  agreement: number;
+  meanAbsChange: number;
+  params: number;
+  macs: number;
+  paramsShare: number;
+  macsShare: number;
+}
+
+/** A class-specificity run on a folder (one subfolder per class), as the specificity view draws it. */
+export interface SpecificityRun {
+  modelName: string;
+  modelPath: string;
+  folder: string;
+  classes: string[];
+  /** Images per class, in class order. */
+  counts: number[];
+  images: number;
+  /** Per SE block in model order: as `se-inspector specificity --json` prints them. */
+  blocks: { name: string; channels: number; score: number; classMeans: Record<string, number[]>; saturation: { high: number; low: number }; spread: number; gateStd: number }[];
+  /** Cheapest removals first (as `se-inspector ablate --json`). */
+  ablation: AblationRow[];
+  wallMs: number;
+}
+
+/** The specificity view's messages (its own page, so its own small protocol). */
+export namespace SpecificityToWebview {
+  export interface Show {
+    type: 'specificity';
+    run: SpecificityRun;
+  }
+  export type Message = Show;
+}
+export namespace SpecificityFromWebview {
+  export interface Ready {
+    type: 'ready';
+  }
+  /** Save a drawn chart: `data:image/png;base64,...` of its canvas. */
+  export interface ExportPng {
+    type: 'exportPng';
+    dataUrl: string;
+    /** What the image shows, for the file name (e.g. 'scores', a block name). */
+    what: string;
+  }
+  export interface ExportCsv {
+    type: 'exportCsv';
+    table: 'classMeans' | 'scores' | 'ablation';
+  }
+  export type Message = Ready | ExportPng | ExportCsv;
 }

@@ -19,6 +19,7 @@ import path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { makeWorkspace } from '../integration/makeFixtures.js';
 import { prepareUxWorkspace, uxSteps } from './steps/ux.js';
+import { specificitySteps } from './steps/specificity.js';
 import {
   type CodeServer,
   ROOT,
@@ -474,6 +475,7 @@ async function scenario(args: Args): Promise<void> {
     }, current);
 
     await uxSteps({ pg, cs, folder, check, shot, current, h: { viewFrame, pick, quickOpen, until, showSeInspector, dragSidebarTo, overflowsX, extensionLog } });
+    await specificitySteps({ pg, cs, folder, check, shot, current, h: { viewFrame, pick, quickOpen, until, showSeInspector, dragSidebarTo, overflowsX, extensionLog } }, setTheme);
 
     const themed = async (theme: string, cls: RegExp, bodyClass: string, name: string) => {
       await setTheme(pg, theme, cls);

@@ -24,6 +24,7 @@ import { decodeImageFile } from '../../image/decode.js';
 import { modelInputThumbnail } from '../../image/thumbnail.js';
 import { classCount, outputShapeOf, resolveLabels } from '../../labels/index.js';
 import { CancelledError, InspectorError, ModelError, userMessage } from '../../util/errors.js';
+import { specificityJob } from './specificityJob.js';
 import type {
   DebugRequest,
   DebugResult,
@@ -91,6 +92,13 @@ function checkRequest(r: unknown): Request {
       if (!isBackendRequest(o.backend)) throw new BadRequest(`unknown backend ${JSON.stringify(o.backend)}`);
       str('preprocess');
       if (o.threads !== undefined && !(Number.isInteger(o.threads) && (o.threads as number) >= 0 && (o.threads as number) <= 256)) throw new BadRequest("'threads' must be a whole number from 0 to 256");
+      break;
+    case 'specificity':
+      str('modelPath');
+      str('folder');
+      ratios();
+      if (!isBackendRequest(o.backend)) throw new BadRequest(`unknown backend ${JSON.stringify(o.backend)}`);
+      str('preprocess');
       break;
     case 'memory':
     case 'unload':
@@ -303,6 +311,12 @@ function handle(id: number, r: Request, signal: AbortSignal): Promise<unknown> {
       return inspect(id, r, signal);
     case 'excite':
       return oneRunAtATime(id, signal, () => run(id, r, signal));
+    case 'specificity':
+      // a run like any other (one model's weights at a time): the kept model is dropped first
+      return oneRunAtATime(id, signal, () => {
+        unloadKept();
+        return specificityJob(r, signal, (text) => send({ id, progress: text }));
+      });
     case 'memory':
       return Promise.resolve(memory(r));
     case 'unload':

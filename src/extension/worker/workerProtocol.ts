@@ -1,6 +1,7 @@
 /** Messages between the extension host and its worker thread (dist/worker.cjs). Types only. */
 import type { InspectReport } from '../../analysis/report.js';
 import type { BackendRequest } from '../../runtime/backendNames.js';
+import type { SpecificityRun } from '../../protocol/messages.js';
 
 export interface InspectRequest {
   kind: 'inspect';
@@ -54,7 +55,18 @@ export interface DebugRequest {
   ms?: number;
   code?: number;
 }
-export type Request = InspectRequest | ExciteRequest | MemoryRequest | UnloadRequest | DebugRequest;
+/** Class specificity and ablation of a class folder (one subfolder per class): see specificityJob.ts. */
+export interface SpecificityRequest {
+  kind: 'specificity';
+  modelPath: string;
+  folder: string;
+  ratios: number[];
+  backend: BackendRequest;
+  preprocess: string;
+  threads?: number;
+}
+export type SpecificityResult = Omit<SpecificityRun, 'modelPath' | 'folder'>;
+export type Request = SpecificityRequest | InspectRequest | ExciteRequest | MemoryRequest | UnloadRequest | DebugRequest;
 
 export interface InspectResult {
   report: InspectReport;
@@ -98,7 +110,9 @@ export interface DebugResult {
   fault: DebugRequest['fault'];
 }
 
-export type ResultOf<R extends Request> = R extends InspectRequest
+export type ResultOf<R extends Request> = R extends SpecificityRequest
+  ? SpecificityResult
+  : R extends InspectRequest
   ? InspectResult
   : R extends ExciteRequest
     ? ExciteResult
@@ -116,7 +130,7 @@ export interface WorkerData {
 
 export type ToWorker = { id: number; request: Request } | { id: number; cancel: true };
 export type FromWorker =
-  | { id: number; ok: true; result: InspectResult | ExciteResult | MemoryResult | UnloadResult | DebugResult }
+  | { id: number; ok: true; result: SpecificityResult | InspectResult | ExciteResult | MemoryResult | UnloadResult | DebugResult }
   | { id: number; ok: false; message: string; cancelled: boolean }
   /** A progress line for the notification. */
   | { id: number; progress: string }
