@@ -9,7 +9,7 @@ import { openModel } from '../formats/index.js';
 import { BACKEND_REQUESTS, isBackendRequest } from '../runtime/backendNames.js';
 import { userMessage } from '../util/errors.js';
 import { formatReport } from './format.js';
-import { safeText } from '../util/terminal.js';
+import { safeText, shortened } from '../util/terminal.js';
 
 const BACKENDS = BACKEND_REQUESTS.join('|');
 const USAGE = `usage:
@@ -174,7 +174,7 @@ main(process.argv.slice(2)).then(
       process.exitCode = 2;
     } else {
       // One error, one line: a name with a newline or an escape sequence cannot forge a second one.
-      console.error(`se-inspector: ${safeText(userMessage(err))}`);
+      console.error(`se-inspector: ${safeText(shortened(userMessage(err)))}`);
       if (process.env.SE_INSPECTOR_DEBUG) console.error(err);
       process.exitCode = 1;
     }

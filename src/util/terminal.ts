@@ -25,3 +25,10 @@ export function term(strings: TemplateStringsArray, ...values: unknown[]): strin
   values.forEach((v, i) => (out += safeText(String(v)) + strings[i + 1]));
   return out;
 }
+
+/** At most `max` characters: a 2 MB name in an error is cut in the middle, saying how much was left out. */
+export function shortened(s: string, max = 2000): string {
+  if (s.length <= max) return s;
+  const keep = Math.floor((max - 40) / 2);
+  return `${s.slice(0, keep)} ... (${s.length - 2 * keep} characters left out) ... ${s.slice(-keep)}`;
+}

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { safeText, term } from '../../src/util/terminal.js';
+import { safeText, shortened, term } from '../../src/util/terminal.js';
 import { KerasBuilder, seBlock } from '../support/kerasBuilder.js';
 
 const CLI = join(import.meta.dirname, '../../dist/cli.js');
@@ -33,4 +33,12 @@ test('inspect prints hostile layer and model names escaped, one table row per bl
   assert.match(stdout, /model\\x1b\[2J\\u202eevil/);
   assert.equal(stdout.split('\n').filter((l) => /fake_row/.test(l)).length, 2, 'the conv name appears once as scaled layer and once in the layer table, each on its own row');
   assert.ok(stdout.split('\n').every((l) => !l.startsWith('1  fake_row')), 'no forged row');
+});
+
+test('an error line with a 2 MB name is cut in the middle to one readable line', () => {
+  const name = 'x'.repeat(2_000_000);
+  const line = shortened(`layer '${name}' is bad`);
+  assert.ok(line.length <= 2000, String(line.length));
+  assert.match(line, /^layer 'x+ \.\.\. \(1998\d{3} characters left out\) \.\.\. x+' is bad$/);
+  assert.equal(shortened('short'), 'short');
 });
