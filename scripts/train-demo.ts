@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { PNG } from 'pngjs';
-import { classFolder, loadDataset, PIXELS, rng, shuffle, SIDE } from './demo/fashionMnist.js';
+import { CLASS_NAMES, classFolder, loadDataset, PIXELS, rng, shuffle, SIDE } from './demo/fashionMnist.js';
 import { registerWasmConvFilterGrad } from './demo/wasmConvGrad.js';
 
 const { values } = parseArgs({
@@ -137,6 +137,8 @@ await model.save(
       convertedBy: null,
       modelTopology: artifacts.modelTopology,
       weightsManifest: [{ paths: [shard], weights: artifacts.weightSpecs }],
+      // the class names, so that top-5 lists say 'ankle-boot', not '9'
+      userDefinedMetadata: { classNames: CLASS_NAMES },
     };
     writeFileSync(join(modelDir, 'model.json'), JSON.stringify(json));
     return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
