@@ -6,7 +6,7 @@
  */
 import { compareOutputs, meanGate, rankAblations, type BlockAblation } from '../analysis/ablation.js';
 import { int } from '../util/format.js';
-import { readClassFolder } from './classFolder.js';
+import { readClassFolder } from '../image/folders.js';
 import { table } from './format.js';
 import { runAll, seReport, type FolderRunOptions } from './specificityCommand.js';
 import { term } from '../util/terminal.js';

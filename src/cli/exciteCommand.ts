@@ -5,7 +5,8 @@ import { excite, loadModel, type ExciteResult } from '../runtime/excite.js';
 import { completeShapesByExecution } from '../runtime/executionShapes.js';
 import { classCount, outputShapeOf, resolveLabels } from '../labels/index.js';
 import { ModelError } from '../util/errors.js';
-import { exciteFolder, listImages } from './exciteFolder.js';
+import { listImages } from '../image/folders.js';
+import { exciteFolder } from './exciteFolder.js';
 import { table } from './format.js';
 import { safeText, term } from '../util/terminal.js';
 

@@ -3,9 +3,7 @@
  * loaded model per thread): the wasm backend runs one thread per model in Node, so two workers
  * are what puts both cores to work.
  */
-import { readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { analyze } from '../analysis/report.js';
 import { openModel } from '../formats/index.js';
@@ -14,7 +12,6 @@ import { excite, loadModel } from '../runtime/excite.js';
 import { completeShapesByExecution } from '../runtime/executionShapes.js';
 import { RuntimeError, userMessage } from '../util/errors.js';
 
-export const IMAGE_FILE = /\.(png|jpe?g)$/i;
 
 export interface FolderJob {
   role: 'se-inspector-excite-worker';
@@ -44,10 +41,6 @@ export interface FolderResult {
   workers: number;
   wallMs: number;
   images: ({ image: string } & ({ result: ExciteResult } | { error: string }))[];
-}
-
-export function listImages(folder: string): string[] {
-  return readdirSync(folder).filter((f) => IMAGE_FILE.test(f)).sort().map((f) => join(folder, f));
 }
 
 /**

@@ -8,7 +8,7 @@ import { classSpecificity, type SpecificityResult } from '../analysis/specificit
 import { openModel } from '../formats/index.js';
 import type { ExciteResult } from '../runtime/excite.js';
 import { ModelError, RuntimeError } from '../util/errors.js';
-import { readClassFolder } from './classFolder.js';
+import { readClassFolder } from '../image/folders.js';
 import { exciteFolder, type FolderResult, type FolderTask } from './exciteFolder.js';
 import { table } from './format.js';
 import { progressLine } from './progress.js';

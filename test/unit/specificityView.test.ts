@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { classSpecificity } from '../../src/analysis/specificity.js';
 import { analyze } from '../../src/analysis/report.js';
-import { readClassFolder } from '../../src/cli/classFolder.js';
+import { readClassFolder } from '../../src/image/folders.js';
 import { openModel } from '../../src/formats/index.js';
 import { excite, loadModel } from '../../src/runtime/index.js';
 import { checkSpecificityMessage, specificityCsv } from '../../src/extension/specificityTables.js';

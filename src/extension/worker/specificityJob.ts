@@ -7,7 +7,7 @@
 import { compareOutputs, meanGate, rankAblations } from '../../analysis/ablation.js';
 import { analyze } from '../../analysis/report.js';
 import { classSpecificity } from '../../analysis/specificity.js';
-import { readClassFolder } from '../../cli/classFolder.js';
+import { readClassFolder } from '../../image/folders.js';
 import { openModel } from '../../formats/index.js';
 import { excite, loadModel } from '../../runtime/index.js';
 import { CancelledError, ModelError } from '../../util/errors.js';

@@ -2,7 +2,14 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelError } from '../util/errors.js';
-import { listImages } from './exciteFolder.js';
+
+/** Image files the runs read. */
+export const IMAGE_FILE = /\.(png|jpe?g)$/i;
+
+/** The PNG and JPEG files of a folder, sorted by name. */
+export function listImages(folder: string): string[] {
+  return readdirSync(folder).filter((f) => IMAGE_FILE.test(f)).sort().map((f) => join(folder, f));
+}
 
 export interface ClassFolder {
   /** Subfolder names that hold at least one image, sorted. */
