@@ -12,8 +12,6 @@
  *   and exceptions outside any request are reported to the host's log, not thrown.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { analyze } from '../../analysis/report.js';
 import { openModel } from '../../formats/index.js';
@@ -25,6 +23,7 @@ import { modelInputThumbnail } from '../../image/thumbnail.js';
 import { classCount, outputShapeOf, resolveLabels } from '../../labels/index.js';
 import { CancelledError, InspectorError, ModelError, userMessage } from '../../util/errors.js';
 import { specificityJob } from './specificityJob.js';
+import { collectGarbage } from '../../util/gc.js';
 import type {
   DebugRequest,
   DebugResult,
@@ -251,27 +250,6 @@ async function run(id: number, r: ExciteRequest, signal: AbortSignal): Promise<E
   const [, h, w] = result.inputShape;
   const thumbnail = typeof h === 'number' && typeof w === 'number' ? modelInputThumbnail(image, w, h) : undefined;
   return { ...(result as unknown as ExciteResult), thumbnail, labelSource: labels?.source };
-}
-
-let gcFunction: (() => void) | null | undefined;
-/** A full garbage collection of this thread's heap, if V8 lets us (it does not expose `gc` unless asked). */
-function collectGarbage(): boolean {
-  if (gcFunction === undefined) {
-    try {
-      const g = (globalThis as { gc?: () => void }).gc;
-      if (typeof g === 'function') gcFunction = g;
-      else {
-        // V8 flags are process-wide; this only makes `gc` available to contexts created from now on.
-        setFlagsFromString('--expose-gc');
-        gcFunction = runInNewContext('gc') as () => void;
-      }
-    } catch {
-      gcFunction = null;
-    }
-  }
-  if (!gcFunction) return false;
-  gcFunction();
-  return true;
 }
 
 function memory(r: MemoryRequest): MemoryResult {

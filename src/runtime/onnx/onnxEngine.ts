@@ -17,7 +17,7 @@ import { CancelledError, RuntimeError } from '../../util/errors.js';
 import type { ComputeInfo, Engine, EngineLoadOptions, EngineRunOptions, EngineRunResult, HostTensor, InputTensor } from '../engine.js';
 import { encodeModel } from './onnxProto.js';
 import { convertToOnnx, unsupportedForOnnx } from './toOnnx.js';
-import { collectGarbage } from './collectGarbage.js';
+import { collectGarbage } from '../../util/gc.js';
 import { memorySink, tempModelFolder } from './weightSink.js';
 
 type Ort = typeof import('onnxruntime-node');

@@ -1,5 +1,6 @@
 /**
- * A full garbage collection, if V8 lets us. Used once per onnx load, between converting the
+ * A full garbage collection of this thread's heap, if V8 lets us (it does not expose `gc` unless
+ * asked); false when it cannot. Used by the worker's memory reports and once per onnx load, between converting the
  * weights and creating the session: each weight read from the file and each rewritten kernel is
  * garbage by then (tens of MB that V8 collects late, as their memory is outside its heap), and
  * freeing it before onnxruntime allocates its own copy of the weights lowers the peak RSS of a
@@ -10,7 +11,7 @@ import { runInNewContext } from 'node:vm';
 
 let gc: (() => void) | null | undefined;
 
-export function collectGarbage(): void {
+export function collectGarbage(): boolean {
   if (gc === undefined) {
     try {
       const g = (globalThis as { gc?: () => void }).gc;
@@ -24,5 +25,7 @@ export function collectGarbage(): void {
       gc = null;
     }
   }
-  gc?.();
+  if (!gc) return false;
+  gc();
+  return true;
 }
