@@ -166,9 +166,11 @@ async function quickOpen(page: Page, fileName: string, description?: string): Pr
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
 }
 
-/** Picks `label` in the quick pick that is open (waits for it to be listed). */
+/** Picks `label` in the quick pick that is open (waits for it to be listed; in a long list, types it to filter, as a person does). */
 async function pick(page: Page, label: string): Promise<void> {
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first();
+  const listed = await row.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
+  if (!listed) await page.locator('.quick-input-widget .quick-input-box input').fill(label);
   await row.waitFor({ state: 'visible', timeout: 30_000 });
   await row.click();
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
