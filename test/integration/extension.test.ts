@@ -6,21 +6,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Api } from '../../src/extension/main.js';
 import type { ToWebview } from '../../src/protocol/messages.js';
+import { until } from './until.js';
 
 declare const suiteSetup: Mocha.HookFunction;
 declare const test: Mocha.TestFunction;
 declare const suiteTeardown: Mocha.HookFunction;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 export function suite(): void {
   let api: Api;

@@ -8,19 +8,10 @@ import * as vscode from 'vscode';
 import type { Api } from '../../src/extension/main.js';
 import type { ExcitationRun, ToWebview } from '../../src/protocol/messages.js';
 import type { RunRecord } from '../../src/extension/runHistory.js';
+import { sleep, until } from './until.js';
 
 declare const test: Mocha.TestFunction;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 export function uxSuite(): void {
   const ws = () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';

@@ -17,6 +17,7 @@ import { imageInput } from '../../src/runtime/excite.js';
 import { KerasBuilder } from '../support/kerasBuilder.js';
 import { writeLayersModel } from '../support/tfjsWriter.js';
 import { ImageError } from '../../src/util/errors.js';
+import { f32File } from '../support/arrays.js';
 
 const IMAGES = new URL('../../../shared/images/', import.meta.url).pathname;
 const KERAS = new URL('../../../shared/fixtures/keras/', import.meta.url).pathname;
@@ -29,10 +30,6 @@ function write(name: string, bytes: Uint8Array | string): string {
   return p;
 }
 
-function f32File(path: string): Float32Array {
-  const b = readFileSync(path);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
 
 /** An ImageError whose one-line message names the file and matches `what`. */
 function imageError(path: string, what: RegExp) {

@@ -20,23 +20,13 @@ import { ONNX_CONVERTIBLE_OPS } from '../../src/runtime/onnx/toOnnx.js';
 import { RuntimeError } from '../../src/util/errors.js';
 import { resnet50 } from '../support/architectures.js';
 import { writeLayersModel } from '../support/tfjsWriter.js';
+import { f32File, values } from '../support/arrays.js';
 
 const KERAS = new URL('../../../shared/fixtures/keras/', import.meta.url).pathname;
 const REF = `${KERAS}reference/`;
 const TOL = 1e-4;
 
-function f32File(path: string): Float32Array {
-  const b = readFileSync(path);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
 
-function values(n: number, seed: number, scale = 1): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return ((s / 2 ** 32) * 2 - 1) * scale;
-  });
-}
 
 let tmp: string;
 before(async () => {

@@ -17,25 +17,14 @@ import type { ModelFormat, ModelGraph, NodeAttrs, Shape, WeightSpec } from '../.
 import { currentBackend, excite, initBackend, loadModel, RUNNABLE_OPS, runtimeMemory, type HostTensor } from '../../src/runtime/index.js';
 import { CancelledError, RuntimeError } from '../../src/util/errors.js';
 import { attr, writeGraphModel } from '../support/tfjsWriter.js';
+import { f32File, values } from '../support/arrays.js';
 
 const KERAS = new URL('../../../shared/fixtures/keras/', import.meta.url).pathname;
 const REF = `${KERAS}reference/`;
 const IMAGES = new URL('../../../shared/images/', import.meta.url).pathname;
 const TOL = 1e-4;
 
-function f32File(path: string): Float32Array {
-  const b = readFileSync(path);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
 
-/** Deterministic values in [-1, 1) (LCG). */
-function values(n: number, seed: number, scale = 1): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return ((s / 2 ** 32) * 2 - 1) * scale;
-  });
-}
 
 before(async () => {
   const b = await initBackend('wasm');
